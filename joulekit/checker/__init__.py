@@ -1,0 +1,1 @@
+"""Checks as named rules, the runner and the reports."""

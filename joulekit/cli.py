@@ -1,0 +1,86 @@
+"""The one ``joulekit`` command: parse, call the package API, print.
+
+Each subcommand lives beside the part that owns it, in a module exposing
+``register(subparsers)``; the module is imported only when its command runs, so
+``joulekit check`` never pays for matplotlib or LoadGen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from joulekit import __version__
+from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+
+#: command name -> (module that registers it, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("joulekit.harness.run_cli", "measure a workload: ranging + testing, then check"),
+    "check": ("joulekit.checker.cli", "check a power result, a result folder or a tree"),
+    "rules": ("joulekit.rules.cli", "show the rule pack of a round"),
+    "director": ("joulekit.power_director.cli", "run the power director beside the analyzer"),
+    "client": ("joulekit.harness.client_cli", "run a workload in lockstep with a director"),
+    "ptd-sim": ("joulekit.power_director.simulator.cli", "run the PTDaemon simulator"),
+    "init": ("joulekit.submission_template.cli_init", "scaffold a submitter tree for a round"),
+    "package": ("joulekit.submission_template.cli_package", "assemble and pack a submission"),
+    "report": ("joulekit.insight.report_cli", "HTML report with plots of a result or tree"),
+    "sweep": ("joulekit.insight.sweep_cli", "measure a grid of SUT configurations"),
+    "recommend": ("joulekit.insight.recommend_cli", "energy-optimal configuration of a sweep"),
+    "doctor": ("joulekit.harness.doctor_cli", "preflight checks before a real run"),
+}
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="joulekit",
+        description="Measure ML inference energy the MLPerf Power way, and check it.",
+        epilog="Commands:\n"
+        + "\n".join(f"  {name:<10} {summary}" for name, (_, summary) in COMMANDS.items())
+        + "\n\nRun 'joulekit COMMAND --help' for the options of one command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"joulekit {__version__}")
+    return parser
+
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    """The parser for one command (imports only that command's module)."""
+    parser = _top_parser()
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    module = importlib.import_module(COMMANDS[command][0])
+    module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    if command is None or command not in COMMANDS:
+        parser = _top_parser()
+        if command is not None:
+            parser.error(f"unknown command {command!r}; choose one of {', '.join(COMMANDS)}")
+        parser.parse_args(args_list)  # handles --help / --version
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        parser = build_parser(command)
+        args = parser.parse_args(args_list)
+        return int(args.func(args))
+    except UserError as err:
+        print(f"joulekit {command}: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"joulekit {command}: interrupted; what was measured is kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - last line of defence: a bug, reported as one
+        print(
+            f"joulekit {command}: internal error (a bug in joulekit, please report it):",
+            file=sys.stderr,
+        )
+        traceback.print_exc(limit=6)
+        return EXIT_USER_ERROR + 1

@@ -1,0 +1,1 @@
+"""The SUT side: LoadGen runs, SUT adapters, the director client and ``joulekit run``."""

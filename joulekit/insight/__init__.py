@@ -1,0 +1,1 @@
+"""Energy insight: HTML reports with plots, sweeps and energy-optimal recommendations."""

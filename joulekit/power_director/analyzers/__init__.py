@@ -1,0 +1,1 @@
+"""Analyzer backends behind one interface, chosen by a URL-like string."""

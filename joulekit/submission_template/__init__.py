@@ -1,0 +1,1 @@
+"""The submission template tree, ``init`` and ``package``."""
