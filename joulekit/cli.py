@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-    except Exception:  # noqa: BLE001 - last line of defence: a bug, reported as one
+    except Exception:
         print(
             f"joulekit {command}: internal error (a bug in joulekit, please report it):",
             file=sys.stderr,

@@ -1,0 +1,54 @@
+"""Write-flush-rename, so a measurement on disk is never half written.
+
+A crash, Ctrl-C or full disk in the middle of a write leaves either the old file or the
+new one, never a truncated mix: we write to a temporary file in the same folder, flush
+and fsync it, then rename it over the target (atomic on POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, newline: str = "\n") -> None:
+    """Write ``text`` (with ``\\n`` line ends translated to ``newline``) atomically."""
+    if newline != "\n":
+        text = text.replace("\n", newline)
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sha1_file(path: str | os.PathLike[str]) -> str:
+    """SHA-1 hex digest of a file, as the reference tools record in client/server.json."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
