@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("joulekit.rules.cli", "show the rule pack of a round"),
     "director": ("joulekit.power_director.cli", "run the power director beside the analyzer"),
     "client": ("joulekit.harness.client_cli", "run a workload in lockstep with a director"),
+    "loadgen": ("joulekit.harness.loadgen_cli", "run LoadGen against a SUT (the wrapped workload)"),
     "ptd-sim": ("joulekit.power_director.simulator.cli", "run the PTDaemon simulator"),
     "init": ("joulekit.submission_template.cli_init", "scaffold a submitter tree for a round"),
     "package": ("joulekit.submission_template.cli_package", "assemble and pack a submission"),
