@@ -136,3 +136,35 @@ def test_cli_bad_table_is_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 3
     assert proc.stderr.count("\n") == 1 and "no such sweep table" in proc.stderr
+
+
+def test_round_bound_comes_from_the_rule_pack() -> None:
+    from joulekit.insight.bounds import round_constraints
+
+    frame = table().assign(benchmark="resnet50", scenario="Server")
+    (constraint,) = round_constraints("v4.1", frame)
+    assert constraint.metric == "latency_p99_ms" and constraint.bound_ms == 15.0
+    rec = recommend(frame, [constraint])
+    assert rec.chosen["point"] == "D"  # 9 ms meets 15 ms; F at 16 ms does not
+
+
+def test_round_llm_bounds_are_strict_ttft_and_tpot() -> None:
+    from joulekit.insight.bounds import round_constraints
+
+    frame = pd.DataFrame(
+        {"benchmark": ["llama2-70b-99"], "scenario": ["Server"], "energy_per_sample_j": [1.0]}
+    )
+    constraints = round_constraints("v5.0", frame)
+    assert {(c.metric, c.bound_ms, c.strict) for c in constraints} == {
+        ("latency_p99_ms", 20000.0, False),
+        ("ttft_p99_ms", 2000.0, True),
+        ("tpot_p99_ms", 200.0, True),
+    }
+
+
+def test_round_without_a_bound_for_offline_says_so() -> None:
+    from joulekit.insight.bounds import round_constraints
+
+    frame = table().assign(benchmark="resnet", scenario="Offline")
+    with pytest.raises(UserError, match="set no latency bound"):
+        round_constraints("v4.1", frame)
