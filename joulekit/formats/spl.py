@@ -1,0 +1,298 @@
+"""``spl.txt``: one power sample per line, as the director writes it for each phase.
+
+Three shapes occur and all are read into :class:`SplLine`:
+
+* single channel (WT210/WT310)::
+
+    Time,07-23-2024 15:47:16.858,Watts,172.900000,Volts,118.000000,Amps,1.673000,
+    PF,0.876000,Mark,<session>_testing   (one line)
+
+* multichannel (WT333E, WT500): the first group is the sum (Volts/Amps/PF are -1), then
+  one ``ChN,Watts,w,Volts,v,Amps,a,PF,p`` group per channel (``channels``);
+* several analyzers merged into one line (the reference director's layout, which ours
+  writes too, see :func:`format_merged_spl_line`): a sum group whose Watts is
+  Σ|W| over the analyzers (skipping -1) with Volts/Amps/PF = -1 and the Time and Mark of
+  analyzer 1, then for each analyzer ``AnalyzerK`` followed by that analyzer's complete
+  line (``analyzers``, each parsed as a line of its own).
+
+A field of ``-1`` is a failed reading and is kept as ``-1.0``; callers decide. A blank
+line (published files end in one) is not an error. A line that cannot be parsed is a
+:class:`FormatIssue` with its line number, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from joulekit.formats._text import read_lines
+from joulekit.formats.atomic import atomic_write_text
+from joulekit.formats.issues import FormatIssue
+from joulekit.formats.timefmt import format_mlperf_time, parse_mlperf_time
+
+_WHAT = "spl.txt"
+_GROUP = ("Watts", "Volts", "Amps", "PF")
+
+
+class SplChannel(NamedTuple):
+    """One ``ChN`` group of a multichannel line (a NamedTuple: immutable and cheap to
+    build, which matters at tens of thousands of samples per check run)."""
+
+    name: str
+    watts: float
+    volts: float
+    amps: float
+    pf: float
+
+
+class SplLine(NamedTuple):
+    """One sample. For multichannel and merged lines the top-level values are the sum
+    group (Volts/Amps/PF = -1); ``line`` is the 1-based line number in the file."""
+
+    time: datetime
+    watts: float
+    volts: float
+    amps: float
+    pf: float
+    mark: str
+    channels: tuple[SplChannel, ...] = ()
+    line: int = 0
+    analyzers: tuple[SplLine, ...] = ()
+
+
+@dataclass
+class SplFile:
+    path: str
+    lines: list[SplLine] = field(default_factory=list)
+    issues: list[FormatIssue] = field(default_factory=list)
+
+    def between(self, begin: datetime, end: datetime) -> list[SplLine]:
+        """Samples with ``begin < time < end`` (strictly, as the power metric selects)."""
+        return [sample for sample in self.lines if begin < sample.time < end]
+
+
+class SplParseError(ValueError):
+    """A line that is not in spl format; the message says which field is wrong."""
+
+
+def parse_spl_line(text: str, line: int = 0) -> SplLine:
+    """Parse one line (without its line end); raises :class:`SplParseError`."""
+    fields = text.split(",")
+    sample, used = _parse_group_line(fields, 0, line)
+    if used == len(fields):
+        return sample
+    if fields[used].startswith("Ch"):
+        channels, used = _parse_channels(fields, used)
+        sample = sample._replace(channels=tuple(channels))
+    if used < len(fields) and fields[used].startswith("Analyzer"):
+        sample = sample._replace(analyzers=tuple(_parse_analyzers(fields, used, line)))
+        used = len(fields)
+    if used != len(fields):
+        raise SplParseError(f"unexpected field {used + 1}: {fields[used]!r}")
+    return sample
+
+
+def _number(fields: Sequence[str], index: int) -> float:
+    try:
+        return float(fields[index])
+    except IndexError:
+        raise SplParseError(f"line ends before field {index + 1}") from None
+    except ValueError:
+        raise SplParseError(f"field {index + 1} is not a number: {fields[index]!r}") from None
+
+
+def _expect(fields: Sequence[str], index: int, label: str) -> None:
+    if index >= len(fields):
+        raise SplParseError(f"line ends before field {index + 1} ({label!r})")
+    if fields[index] != label:
+        raise SplParseError(f"field {index + 1} should be {label!r}, found {fields[index]!r}")
+
+
+def _parse_group_line(fields: Sequence[str], start: int, line: int) -> tuple[SplLine, int]:
+    """``Time,<ts>,Watts,w,Volts,v,Amps,a,PF,p[,Mark,m]`` from ``start``."""
+    _expect(fields, start, "Time")
+    if start + 1 >= len(fields):
+        raise SplParseError("line ends after 'Time'")
+    try:
+        moment = parse_mlperf_time(fields[start + 1])
+    except ValueError as exc:
+        raise SplParseError(str(exc)) from None
+    values = []
+    for offset, label in enumerate(_GROUP):
+        _expect(fields, start + 2 + 2 * offset, label)
+        values.append(_number(fields, start + 3 + 2 * offset))
+    used = start + 10
+    mark = ""
+    if used < len(fields) and fields[used] == "Mark":
+        if used + 1 >= len(fields):
+            raise SplParseError("line ends after 'Mark'")
+        mark = fields[used + 1]
+        used += 2
+    sample = SplLine(moment, values[0], values[1], values[2], values[3], mark, line=line)
+    return sample, used
+
+
+def _parse_channels(fields: Sequence[str], start: int) -> tuple[list[SplChannel], int]:
+    channels = []
+    used = start
+    while used < len(fields) and fields[used].startswith("Ch"):
+        name = fields[used]
+        values = []
+        for offset, label in enumerate(_GROUP):
+            _expect(fields, used + 1 + 2 * offset, label)
+            values.append(_number(fields, used + 2 + 2 * offset))
+        channels.append(SplChannel(name, values[0], values[1], values[2], values[3]))
+        used += 9
+    return channels, used
+
+
+def _parse_analyzers(fields: Sequence[str], start: int, line: int) -> list[SplLine]:
+    """``AnalyzerK,<that analyzer's whole line>`` groups, to the end of the line."""
+    starts = [i for i in range(start, len(fields)) if fields[i].startswith("Analyzer")]
+    analyzers = []
+    for position, begin in enumerate(starts):
+        stop = starts[position + 1] if position + 1 < len(starts) else len(fields)
+        part = fields[begin + 1 : stop]
+        try:
+            analyzers.append(parse_spl_line(",".join(part), line))
+        except SplParseError as exc:
+            raise SplParseError(f"{fields[begin]}: {exc}") from None
+    return analyzers
+
+
+def _fast_line(raw: str, number: int, dates: dict[str, tuple[int, int, int]]) -> SplLine | None:
+    """The common well-formed shapes without per-field calls; None defers to the full
+    parser (which also produces the error message)."""
+    f = raw.split(",")
+    n = len(f)
+    if (
+        n < 12
+        or f[0] != "Time"
+        or f[2] != "Watts"
+        or f[4] != "Volts"
+        or f[6] != "Amps"
+        or f[8] != "PF"
+        or f[10] != "Mark"
+        or (n - 12) % 9
+    ):
+        return None
+    stamp = f[1]
+    if len(stamp) != 23 or stamp[13] != ":" or stamp[16] != ":" or stamp[19] != ".":
+        return None
+    try:
+        day = dates.get(stamp[:10])
+        if day is None:
+            day = dates[stamp[:10]] = (int(stamp[6:10]), int(stamp[0:2]), int(stamp[3:5]))
+        moment = datetime(
+            day[0],
+            day[1],
+            day[2],
+            int(stamp[11:13]),
+            int(stamp[14:16]),
+            int(stamp[17:19]),
+            int(stamp[20:23]) * 1000,
+            UTC,
+        )
+        channels: tuple[SplChannel, ...] = ()
+        if n > 12:
+            groups = []
+            for i in range(12, n, 9):
+                if (
+                    not f[i].startswith("Ch")
+                    or f[i + 1] != "Watts"
+                    or f[i + 3] != "Volts"
+                    or f[i + 5] != "Amps"
+                    or f[i + 7] != "PF"
+                ):
+                    return None
+                groups.append(
+                    SplChannel(
+                        f[i], float(f[i + 2]), float(f[i + 4]), float(f[i + 6]), float(f[i + 8])
+                    )
+                )
+            channels = tuple(groups)
+        return SplLine(
+            moment,
+            float(f[3]),
+            float(f[5]),
+            float(f[7]),
+            float(f[9]),
+            f[11].rstrip(),
+            channels,
+            number,
+        )
+    except ValueError:
+        return None
+
+
+def read_spl(path: str | os.PathLike[str]) -> SplFile:
+    """Read an ``spl.txt``; blank lines are skipped, bad lines become issues."""
+    text = read_lines(path, _WHAT)
+    result = SplFile(path=text.path, issues=text.issues)
+    append = result.lines.append
+    dates: dict[str, tuple[int, int, int]] = {}
+    for number, raw in enumerate(text.lines, start=1):
+        if not raw or raw.isspace():
+            continue
+        sample = _fast_line(raw, number, dates)
+        if sample is not None:
+            append(sample)
+            continue
+        try:
+            append(parse_spl_line(raw.strip(), number))
+        except SplParseError as exc:
+            result.issues.append(FormatIssue(text.path, number, f"not an spl line: {exc}"))
+    if not text.missing and not result.lines and not result.issues:
+        result.issues.append(FormatIssue(text.path, None, "spl.txt holds no samples"))
+    return result
+
+
+def _group(watts: float, volts: float, amps: float, pf: float) -> str:
+    return f"Watts,{watts:.6f},Volts,{volts:.6f},Amps,{amps:.6f},PF,{pf:.6f}"
+
+
+def format_spl_line(
+    time: datetime,
+    watts: float,
+    volts: float,
+    amps: float,
+    pf: float,
+    mark: str,
+    channels: Sequence[SplChannel] = (),
+) -> str:
+    """One spl line exactly as published (6 decimals, UTC ``MM-DD-YYYY HH:MM:SS.mmm``),
+    without a line end. With ``channels`` the first group is the sum group as given."""
+    text = f"Time,{format_mlperf_time(time)},{_group(watts, volts, amps, pf)},Mark,{mark}"
+    for channel in channels:
+        text += f",{channel.name},{_group(channel.watts, channel.volts, channel.amps, channel.pf)}"
+    return text
+
+
+def format_merged_spl_line(analyzer_lines: Sequence[str]) -> str:
+    """Merge the same-index lines of several analyzers into one line.
+
+    Layout: ``Time,<t of analyzer 1>,Watts,<Σ|W|, -1 skipped>,Volts,-1.000000,
+    Amps,-1.000000,PF,-1.000000,Mark,<mark of analyzer 1>`` then, for each analyzer K
+    (1-based, in order), ``,AnalyzerK,`` and that analyzer's line unchanged. This is the
+    reference director's layout, so reference tools read our files. Raises
+    :class:`SplParseError` when an analyzer line is not an spl line.
+    """
+    if not analyzer_lines:
+        raise SplParseError("no analyzer lines to merge")
+    parsed = [parse_spl_line(line.strip()) for line in analyzer_lines]
+    first_fields = analyzer_lines[0].strip().split(",")
+    total = sum(abs(sample.watts) for sample in parsed if sample.watts != -1)
+    head = f"Time,{first_fields[1]},{_group(total, -1, -1, -1)},Mark,{parsed[0].mark}"
+    tail = "".join(
+        f",Analyzer{index},{line.strip()}" for index, line in enumerate(analyzer_lines, start=1)
+    )
+    return head + tail
+
+
+def write_spl(path: str | os.PathLike[str], lines: Iterable[str]) -> None:
+    """Write spl lines atomically, LF-terminated, with no trailing blank line (the
+    reference's trailing blank line broke its own checker, inference #1581)."""
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
