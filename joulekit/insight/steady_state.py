@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 MIN_STEADY_SECONDS = 30.0
 MIN_BATCH_UTILISATION = 0.85
@@ -102,8 +103,8 @@ def _average_batch(requests: Sequence[RequestTiming], start: float, end: float) 
 def steady_state(
     requests: Sequence[RequestTiming],
     batch_size: int,
-    t: Sequence[float],
-    watts: Sequence[float],
+    t: npt.ArrayLike,
+    watts: npt.ArrayLike,
 ) -> SteadyState:
     """J/token and J/response over the full-batch window (see the module docstring).
 
