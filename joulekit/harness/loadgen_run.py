@@ -1,0 +1,179 @@
+"""One LoadGen run of an in-process SUT, with its logs written where the client looks.
+
+LoadGen keeps process-wide state and is not re-entrant, so a process runs one test at
+a time; ``joulekit loadgen`` (what the client wraps) is that process. LoadGen's
+``StartTest`` blocks in C++, where Ctrl-C cannot reach it, so the test runs on its own
+thread and the main thread stays free to notice an interrupt and say so: the detail
+log LoadGen has flushed so far stays on disk.
+
+When the user gives no Offline expected QPS or Server target QPS, the SUT is timed
+for a moment first and the rate set from what it can do: LoadGen sizes an Offline
+query from that rate, and a query sized from the conf file's placeholder of 1 QPS
+would end at once and fail the duration rule.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from joulekit.errors import UserError
+from joulekit.harness.dispatch import Dispatcher
+from joulekit.harness.outcome import DETAIL, LoadgenOutcome
+from joulekit.harness.settings import LoadgenSettings
+from joulekit.harness.sut.base import Sut
+
+#: calibrated Server load: this share of what the SUT sustains, at most this many QPS
+SERVER_LOAD_SHARE = 0.5
+SERVER_MAX_CALIBRATED_QPS = 1000.0
+#: calibrated Offline rate: over-estimate a little so the query lasts past min_duration
+OFFLINE_HEADROOM = 1.25
+CALIBRATION_SECONDS = 0.3
+#: the conf files' placeholder rate ("These fields should be defined by user.conf")
+_PLACEHOLDER_QPS = 1.0
+
+
+class LoadgenInterrupted(Exception):
+    """Ctrl-C arrived while LoadGen was running; its partial logs are in ``log_dir``."""
+
+    def __init__(self, log_dir: Path) -> None:
+        super().__init__(f"interrupted; LoadGen's partial logs are in {log_dir}")
+        self.log_dir = log_dir
+
+
+def measure_capacity(sut: Sut, seconds: float = CALIBRATION_SECONDS) -> float:
+    """Samples per second the SUT sustains at its largest batch (a short, untimed run)."""
+    batch = list(range(min(max(1, sut.max_batch), sut.performance_samples, 256)))
+    sut.load_samples(batch)
+    done = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        sut.run_batch(batch, None)
+        done += len(batch)
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+    rate = done / max(now - start, 1e-9)
+    return rate * max(1, sut.workers) if sut.workers > 1 else rate
+
+
+def measure_latency(sut: Sut, samples: int, seconds: float = CALIBRATION_SECONDS) -> float:
+    """Median seconds to answer one query of ``samples`` samples, cut as LoadGen's would be."""
+    size = max(1, sut.max_batch)
+    indices = [i % sut.performance_samples for i in range(samples)]
+    chunks = [indices[i:i + size] for i in range(0, samples, size)]
+    sut.load_samples(sorted(set(indices)))
+    times: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while not times or time.perf_counter() < deadline:
+        start = time.perf_counter()
+        for chunk in chunks:
+            sut.run_batch(chunk, None)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def _builtin(settings: LoadgenSettings) -> Any:
+    """What LoadGen's own mlperf.conf alone gives, to tell a placeholder from a choice."""
+    return LoadgenSettings(scenario=settings.scenario, model=settings.model).build()
+
+
+def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str], None]) -> None:
+    """Set the rate or expected latency from the SUT's speed when nobody chose one.
+
+    A value counts as chosen when it came from the command line or differs from LoadGen's
+    built-in mlperf.conf (so a user.conf or custom mlperf.conf setting is respected).
+    """
+    scenario = settings.scenario
+    if scenario in ("Offline", "Server") and settings.target_qps is None:
+        base = _builtin(settings)
+        if scenario == "Offline" and ts.offline_expected_qps == base.offline_expected_qps:
+            rate = measure_capacity(sut) * OFFLINE_HEADROOM
+            ts.offline_expected_qps = rate
+            echo(f"Offline expected QPS set to {rate:,.0f} from a short timing of the SUT "
+                 "(give --target-qps to fix it)")
+        elif scenario == "Server" and ts.server_target_qps == base.server_target_qps:
+            rate = min(measure_capacity(sut) * SERVER_LOAD_SHARE, SERVER_MAX_CALIBRATED_QPS)
+            ts.server_target_qps = rate
+            echo(f"Server target QPS set to {rate:,.0f} from a short timing of the SUT "
+                 "(give --target-qps to fix it)")
+    elif scenario in ("SingleStream", "MultiStream") and settings.target_latency_ms is None:
+        base = _builtin(settings)
+        attr = ("single_stream_expected_latency_ns" if scenario == "SingleStream"
+                else "multi_stream_expected_latency_ns")
+        if getattr(ts, attr) == getattr(base, attr):
+            per_query = 1 if scenario == "SingleStream" else ts.multi_stream_samples_per_query
+            latency_ns = max(1_000, int(measure_latency(sut, per_query) * 1e9 / OFFLINE_HEADROOM))
+            setattr(ts, attr, latency_ns)
+            echo(f"{scenario} expected latency set to {latency_ns / 1e6:.3f} ms from a short "
+                 "timing of the SUT (give --target-latency-ms to fix it)")
+
+
+def run_loadgen(
+    sut: Sut,
+    settings: LoadgenSettings,
+    log_dir: Path,
+    *,
+    echo: Callable[[str], None] = print,
+    summary_to_stdout: bool = False,
+) -> LoadgenOutcome:
+    """Run one LoadGen test of ``sut``; returns what its logs say."""
+    import mlperf_loadgen as lg
+
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the log folder {log_dir}: {err.strerror}") from err
+    if settings.token_latencies is False and sut.streams_tokens:
+        settings = settings.with_overrides(token_latencies=True)
+    ts = settings.build()
+    notes: list[str] = []
+
+    def note(line: str) -> None:
+        notes.append(line)
+        echo(line)
+
+    calibrate(settings, ts, sut, note)
+
+    log_settings = lg.LogSettings()
+    log_settings.log_output.outdir = str(log_dir)
+    log_settings.log_output.copy_summary_to_stdout = summary_to_stdout
+    log_settings.enable_trace = False
+
+    dispatcher = Dispatcher(sut, accuracy=settings.mode == "accuracy",
+                            token_latencies=settings.token_latencies)
+    sut_handle = lg.ConstructSUT(dispatcher.issue, dispatcher.flush)
+    qsl_handle = lg.ConstructQSL(
+        sut.total_samples, min(sut.performance_samples, sut.total_samples),
+        sut.load_samples, sut.unload_samples,
+    )
+    failure: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            lg.StartTestWithLogSettings(sut_handle, qsl_handle, ts, log_settings)
+        except BaseException as err:  # reported on the main thread
+            failure.append(err)
+
+    thread = threading.Thread(target=body, name="loadgen", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        raise LoadgenInterrupted(log_dir) from None
+    dispatcher.close()
+    lg.DestroyQSL(qsl_handle)
+    lg.DestroySUT(sut_handle)
+    if failure:
+        raise failure[0]
+    if not (log_dir / DETAIL).is_file():
+        raise UserError(f"LoadGen wrote no {DETAIL} in {log_dir}; is the folder writable?")
+    return LoadgenOutcome.from_logs(
+        log_dir, failed=dispatcher.stats.failed_samples,
+        first_error=dispatcher.stats.first_error, notes=tuple(notes),
+    )

@@ -1,0 +1,106 @@
+"""What a LoadGen run produced, read back from the logs it wrote.
+
+The harness reports from LoadGen's own detail log rather than from its own counters,
+so what the user sees is exactly what a checker and a reviewer will read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DETAIL = "mlperf_log_detail.txt"
+SUMMARY = "mlperf_log_summary.txt"
+ACCURACY = "mlperf_log_accuracy.json"
+
+#: the figure of merit LoadGen reports per scenario, and its unit
+METRIC_KEYS: dict[str, tuple[str, str]] = {
+    "Offline": ("result_samples_per_second", "samples/s"),
+    "Server": ("result_completed_samples_per_sec", "samples/s"),
+    "SingleStream": ("early_stopping_latency_ss", "ns"),
+    "MultiStream": ("early_stopping_latency_ms", "ns"),
+}
+_MARKER = ":::MLLOG"
+
+
+def read_detail_keys(path: Path) -> dict[str, Any]:
+    """First value of every key in an MLLOG detail log; unreadable lines are skipped."""
+    values: dict[str, Any] = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.startswith(_MARKER):
+                continue
+            try:
+                record = json.loads(line[len(_MARKER):])
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "key" in record:
+                values.setdefault(str(record["key"]), record.get("value"))
+    return values
+
+
+@dataclass(frozen=True)
+class LoadgenOutcome:
+    """The logs of one LoadGen run and the headline facts in them."""
+
+    log_dir: Path
+    scenario: str
+    mode: str
+    valid: bool | None
+    metric_key: str | None
+    metric_value: float | None
+    metric_unit: str
+    query_count: int | None
+    power_begin: str | None
+    power_end: str | None
+    sut_failed_samples: int = 0
+    sut_first_error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def detail_path(self) -> Path:
+        return self.log_dir / DETAIL
+
+    @property
+    def summary_path(self) -> Path:
+        return self.log_dir / SUMMARY
+
+    def headline(self) -> str:
+        """One line: scenario, metric, validity."""
+        validity = {True: "VALID", False: "INVALID", None: "validity unknown"}[self.valid]
+        if self.metric_value is None:
+            return f"{self.scenario} {self.mode}: {validity}"
+        if self.metric_unit == "ns":
+            figure = f"{self.metric_value / 1e6:.3f} ms ({self.metric_key})"
+        else:
+            figure = f"{self.metric_value:,.1f} {self.metric_unit}"
+        return f"{self.scenario} {self.mode}: {figure}, LoadGen result {validity}"
+
+    @classmethod
+    def from_logs(
+        cls, log_dir: Path, *, failed: int = 0, first_error: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> LoadgenOutcome:
+        keys = read_detail_keys(log_dir / DETAIL)
+        scenario = str(keys.get("effective_scenario", "unknown"))
+        mode = str(keys.get("effective_test_mode", "unknown"))
+        validity = keys.get("result_validity")
+        metric_key, unit = METRIC_KEYS.get(scenario, (None, ""))
+        metric = keys.get(metric_key) if metric_key else None
+        count = keys.get("result_query_count")
+        return cls(
+            log_dir=log_dir, scenario=scenario, mode=mode,
+            valid=None if validity is None else validity == "VALID",
+            metric_key=metric_key if metric is not None else None,
+            metric_value=float(metric) if isinstance(metric, int | float) else None,
+            metric_unit=unit, query_count=count if isinstance(count, int) else None,
+            power_begin=_str_or_none(keys.get("power_begin")),
+            power_end=_str_or_none(keys.get("power_end")),
+            sut_failed_samples=failed, sut_first_error=first_error, notes=notes,
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

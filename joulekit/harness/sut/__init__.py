@@ -1,0 +1,58 @@
+"""SUT adapters, chosen by one string as ``--sut`` gives it.
+
+``demo`` (the built-in numpy network), ``noop`` (no work: the harness's overhead),
+``callable:module:attr`` (a Python model), ``http://…`` / ``https://…`` (an
+OpenAI-compatible server). A wrapped command (``cmd:…``) is not an in-process SUT: it
+runs its own LoadGen, see :mod:`joulekit.harness.command`.
+"""
+
+from __future__ import annotations
+
+from joulekit.errors import UserError
+from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
+from joulekit.harness.sut.http import HttpOptions
+
+__all__ = ["Completion", "FirstToken", "HttpOptions", "Output", "Sut", "open_sut", "sut_kind"]
+
+
+def sut_kind(spec: str) -> str:
+    """``demo``, ``noop``, ``callable``, ``http`` or ``cmd`` for a ``--sut`` value."""
+    if spec in ("demo", "noop"):
+        return spec
+    for prefix, kind in (("callable:", "callable"), ("cmd:", "cmd"), ("http://", "http"),
+                         ("https://", "http")):
+        if spec.startswith(prefix):
+            return kind
+    raise UserError(
+        f"unknown SUT {spec!r}; use demo, noop, callable:MODULE:ATTR, http://HOST:PORT/... "
+        "or cmd:COMMAND"
+    )
+
+
+def open_sut(spec: str, *, batch_size: int | None = None, http: HttpOptions | None = None) -> Sut:
+    """The in-process SUT for ``spec``; ``batch_size`` overrides the adapter's own."""
+    kind = sut_kind(spec)
+    sut: Sut
+    if kind == "demo":
+        from joulekit.harness.sut.demo import DemoModel
+
+        sut = DemoModel(batch_size or 32)
+    elif kind == "noop":
+        from joulekit.harness.sut.noop import NoopSut
+
+        sut = NoopSut()
+    elif kind == "callable":
+        from joulekit.harness.sut.pycallable import open_callable
+
+        sut = open_callable(spec.removeprefix("callable:"))
+    elif kind == "http":
+        from joulekit.harness.sut.http import HttpSut
+
+        sut = HttpSut(spec, http)
+    else:
+        raise UserError(f"{spec!r} runs its own LoadGen; it is not an in-process SUT")
+    if batch_size is not None and kind != "demo":
+        if batch_size < 1:
+            raise UserError("--batch-size must be at least 1")
+        sut.max_batch = batch_size
+    return sut
