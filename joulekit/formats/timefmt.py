@@ -56,3 +56,31 @@ def from_epoch(seconds: float) -> datetime:
 def to_epoch(moment: datetime) -> float:
     """POSIX seconds of an aware datetime."""
     return moment.timestamp()
+
+
+def parse_mlperf_time_fast(text: str, days: dict[str, tuple[int, int, int]]) -> datetime | None:
+    """The fixed-width ``MM-DD-YYYY HH:MM:SS.mmm`` form only, with the date part cached in
+    ``days`` across calls; None for any other text (call :func:`parse_mlperf_time` then).
+
+    Log readers parse thousands of stamps that share a date; this keeps them cheap.
+    """
+    if len(text) != 23 or text[2] != "-" or text[13] != ":" or text[19] != ".":
+        return None
+    try:
+        day = days.get(text[:10])
+        if day is None:
+            day = (int(text[6:10]), int(text[0:2]), int(text[3:5]))
+            datetime(day[0], day[1], day[2])  # reject 02-30 before caching it
+            days[text[:10]] = day
+        return datetime(
+            day[0],
+            day[1],
+            day[2],
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            int(text[20:23]) * 1000,
+            UTC,
+        )
+    except ValueError:
+        return None
