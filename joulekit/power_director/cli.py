@@ -1,0 +1,131 @@
+"""``joulekit director``: the power director beside the analyzer.
+
+Two ways to start it: the reference ``server.conf`` (``-c director.conf``), or the
+command line alone (``--analyzer URL`` repeated, ``--listen HOST PORT``), so a test or
+a lab needs no file. Console output goes to stderr in the reference log layout; the
+line ``listening on HOST:PORT`` tells scripts and tests that the director is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from joulekit.errors import UserError
+from joulekit.power_director.config import (
+    COMPLIANT_SETTLE_SECONDS,
+    DirectorConfig,
+    load_config,
+    parse_listen,
+)
+from joulekit.power_director.director.logs import SERVER_FORMAT
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "director",
+        help="run the power director beside the analyzer",
+        description="Serve protocol v3 to a client and drive one or more analyzers "
+        "(PTDaemon, direct SCPI meters, the simulator).",
+    )
+    parser.add_argument("-c", "--config", type=Path, help="reference server.conf INI file")
+    parser.add_argument(
+        "--analyzer", action="append", default=[], metavar="URL",
+        help="analyzer URL (ptd://HOST:PORT, sim://49, visa://…); repeat for several",
+    )  # fmt: skip
+    parser.add_argument(
+        "--listen", nargs=2, metavar=("HOST", "PORT"),
+        help="address to listen on (default 127.0.0.1 4950; port 0 picks a free one)",
+    )  # fmt: skip
+    parser.add_argument("--ntp-server", help="NTP server used by set_ntp")
+    parser.add_argument("--ranging-mode", choices=("AUTO", "MAX"), help="ranging range mode")
+    parser.add_argument(
+        "--settle", type=float, metavar="SECONDS",
+        help=f"settle wait after range changes (default {COMPLIANT_SETTLE_SECONDS:g}; "
+        "shorter marks the result not valid for submission)",
+    )  # fmt: skip
+    parser.add_argument("--output", type=Path, help="folder that keeps the session files")
+    parser.add_argument(
+        "--shared-key", help="require this key's proof for set_ntp and stop (off by default)"
+    )
+    parser.add_argument(
+        "--keep-sessions", action="store_true", help="never delete a session on cleanup"
+    )
+    parser.set_defaults(func=run)
+
+
+def build_config(args: argparse.Namespace) -> DirectorConfig:
+    if args.config is not None:
+        config = load_config(args.config)
+        config.analyzer_urls.extend(args.analyzer)
+    elif args.analyzer:
+        config = DirectorConfig(analyzer_urls=list(args.analyzer))
+    else:
+        raise UserError(
+            "no analyzer: pass -c director.conf or --analyzer URL (e.g. --analyzer sim://49)"
+        )
+    if args.listen is not None:
+        config.listen_host, config.listen_port = parse_listen(" ".join(args.listen), "--listen")
+    if args.ntp_server:
+        config.ntp_server = args.ntp_server
+    if args.ranging_mode:
+        config.ranging_mode = args.ranging_mode
+    if args.settle is not None:
+        if args.settle < 0:
+            raise UserError("--settle must be zero or more seconds")
+        config.settle_seconds = args.settle
+    if args.output is not None:
+        config.output_dir = args.output
+    if args.shared_key:
+        config.shared_key = args.shared_key
+    config.keep_sessions = config.keep_sessions or args.keep_sessions
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    from joulekit.power_director.director.factories import make_factories
+    from joulekit.power_director.director.server import Director
+
+    config = build_config(args)
+    log = logging.getLogger("joulekit.director")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter(SERVER_FORMAT))
+    log.addHandler(console)
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    if not config.settle_is_compliant:
+        log.warning(
+            "Settle wait is %g s instead of %g s: results are not valid for submission",
+            config.settle_seconds, COMPLIANT_SETTLE_SECONDS,
+        )  # fmt: skip
+    factories = make_factories(config, log)
+
+    def announce(host: str, port: int) -> None:
+        print(f"joulekit director: listening on {host}:{port}", flush=True)
+
+    director = Director(config, factories, log, on_listen=announce)
+    if config.output_dir is not None:
+        file_handler = logging.FileHandler(Path(config.output_dir) / "director.log")
+    else:
+        file_handler = logging.FileHandler(director.output_dir / "director.log")
+    file_handler.setFormatter(logging.Formatter(SERVER_FORMAT))
+    log.addHandler(file_handler)
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_term)
+    try:
+        director.serve_forever()
+    finally:
+        file_handler.close()
+    return 0

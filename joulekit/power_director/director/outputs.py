@@ -1,0 +1,276 @@
+"""The files of a session, in exactly the published formats.
+
+Layout under the session folder (what ``download`` serves)::
+
+    ranging/spl.txt  ranging/spl_analyzer_<i>.txt
+    run_1/spl.txt    run_1/spl_analyzer_<i>.txt   run_1/ptd_out.txt
+    power/ptd_logs.txt  power/server.log  power/server.json
+
+Each phase's samples are written the moment the analyzers return them, so a session
+that ends badly afterwards still has every sample on disk. Every write is atomic.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from joulekit.formats.atomic import atomic_write_text, sha1_file
+from joulekit.formats.power_json import (
+    PhasePoint,
+    PowerMessage,
+    PowerSummary,
+    PtdMessage,
+    write_power_json,
+)
+from joulekit.formats.ptd_out import PtdOutEntry
+from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
+from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
+from joulekit.power_director.analyzers.base import Sample
+from joulekit.power_director.director.bank import AnalyzerBank
+from joulekit.power_director.director.merge import merge_by_time
+from joulekit.power_director.director.provenance import (
+    analyzer_kind,
+    joulekit_block,
+    source_hashes,
+    timezone_offset,
+)
+
+if TYPE_CHECKING:
+    from joulekit.power_director.director.session import Session
+
+PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
+
+#: The files of the director side whose SHA-1 goes into ``server.json`` ``results``.
+SERVER_RESULTS = (
+    "power/ptd_logs.txt",
+    "power/server.log",
+    "ranging/spl.txt",
+    "run_1/ptd_out.txt",
+    "run_1/spl.txt",
+)
+
+#: Folders whose sources the director hashes (our own files, never the reference's).
+DIRECTOR_SOURCES = ("power_director", "formats")
+
+
+def sample_line(sample: Sample, mark: str) -> str:
+    channels = [
+        SplChannel(f"Ch{n}", c.watts, c.volts, c.amps, c.pf)
+        for n, c in enumerate(sample.channels, start=1)
+    ]
+    return format_spl_line(
+        sample.utc, sample.watts, sample.volts, sample.amps, sample.pf, mark, channels
+    )
+
+
+def write_phase(
+    workdir: Path,
+    mode: str,
+    mark: str,
+    per_analyzer: list[list[Sample]],
+    bank: AnalyzerBank,
+    log: logging.Logger,
+) -> list[str]:
+    """Write the spl files of one phase; returns the merge gaps (empty for one analyzer)."""
+    folder = workdir / PHASE_DIRS[mode]
+    gaps: list[str] = []
+    for index, samples in enumerate(per_analyzer, start=1):
+        write_spl(folder / f"spl_analyzer_{index}.txt", (sample_line(s, mark) for s in samples))
+    if len(per_analyzer) == 1:
+        write_spl(folder / "spl.txt", (sample_line(s, mark) for s in per_analyzer[0]))
+    else:
+        merged = merge_by_time(per_analyzer)
+        gaps = merged.gaps
+        write_spl(
+            folder / "spl.txt",
+            (
+                format_merged_spl_line([sample_line(s, mark) for s in row.samples])
+                for row in merged.rows
+            ),
+        )
+    count = sum(len(s) for s in per_analyzer)
+    log.info("Wrote %d %s samples to %s", count, mode, folder / "spl.txt")
+    if mode == "testing":
+        write_ptd_out(folder / "ptd_out.txt", bank)
+    return gaps
+
+
+def _last_reply(transcript: list[tuple[str, str]], command: str) -> str | None:
+    for cmd, reply in reversed(transcript):
+        if cmd == command:
+            return reply
+    return None
+
+
+def write_ptd_out(path: Path, bank: AnalyzerBank) -> None:
+    """``Analyzer i:`` / ``Power: <Watts reply>`` / ``Uncertainty: <reply>`` per analyzer.
+
+    The replies are PTDaemon's own (from the transcript); a backend without a text
+    protocol gets the same fields from its :class:`Statistics`.
+    """
+    entries: list[PtdOutEntry] = []
+    for member, stats in zip(bank.members, bank.statistics(), strict=True):
+        transcript = member.analyzer.transcript
+        watts = _last_reply(transcript, "Watts")
+        uncertainty = _last_reply(transcript, "Uncertainty")
+        if watts is None and stats is not None:
+            valid = stats.samples - stats.errors
+            watts = (
+                f"Watts,{stats.watts_avg:.6f},{stats.watts_min:.6f},{stats.watts_max:.6f},"
+                f"{stats.samples},{stats.errors},{valid}"
+            )
+        if uncertainty is None and stats is not None:
+            avg = -1.0 if stats.uncertainty_avg is None else stats.uncertainty_avg
+            top = -1.0 if stats.uncertainty_max is None else stats.uncertainty_max
+            uncertainty = (
+                f"Uncertainty,{avg:.6f},{avg:.6f},{top:.6f},{stats.samples},0,"
+                f"{stats.samples - stats.uncertain_samples},{stats.uncertain_samples}"
+            )
+        entries.append(PtdOutEntry(member.index, watts or "", uncertainty or ""))
+    formats_write_ptd_out(path, entries)
+
+
+def write_ptd_logs(path: Path, bank: AnalyzerBank) -> None:
+    """``Analyzer i`` then that analyzer's console log, complete (never a buffered tail)."""
+    parts: list[str] = []
+    for member in bank.members:
+        console = member.analyzer.console_log() or ""
+        parts.append(f"Analyzer {member.index}\n" + console)
+        if console and not console.endswith("\n"):
+            parts.append("\n")
+    atomic_write_text(path, "".join(parts))
+
+
+def not_valid_reasons(session: Session) -> list[str]:
+    reasons: list[str] = []
+    for member in session.bank.members:
+        kind = analyzer_kind(member.analyzer.url, member.analyzer.compliant)
+        if kind == "simulator":
+            reasons.append(
+                f"analyzer {member.index}: measured with the joulekit PTDaemon simulator"
+            )
+        elif kind != "ptdaemon":
+            reasons.append(f"analyzer {member.index}: measured by a {kind} source, not PTDaemon")
+    if not session.config.settle_is_compliant:
+        reasons.append(
+            f"settle waits shortened to {session.config.settle_seconds:g} s (10 s required)"
+        )
+    if session.record.manual_ranges:
+        reasons.append("testing ranges given by hand (start,testing,V,A), no ranging phase")
+    if session.record.end_reason is not None:
+        reasons.append(f"session dropped: {session.record.end_reason}")
+    return reasons
+
+
+def ptd_config(session: Session) -> list[dict[str, Any]]:
+    """One entry per analyzer, with the PTDaemon argv where the backend started one."""
+    entries: list[dict[str, Any]] = []
+    for member in session.bank.members:
+        argv = getattr(member.analyzer, "argv", None)
+        identity = member.identity
+        entries.append(
+            {
+                "command": list(argv) if argv else [],
+                "device_type": identity.device_type if identity else None,
+                "interface_flag": getattr(member.analyzer, "interface_flag", ""),
+                "dc_flag": getattr(member.analyzer, "dc_flag", None),
+                "device_port": getattr(member.analyzer, "device_port", member.analyzer.url),
+                "channel": getattr(member.analyzer, "channel", None),
+            }
+        )
+    return entries
+
+
+def server_summary(session: Session) -> dict[str, Any]:
+    """The ``server.json`` dict, in the reference key order plus ``joulekit``."""
+    workdir = session.info.workdir
+    sources, modules = source_hashes(DIRECTOR_SOURCES)
+    results = {rel: sha1_file(workdir / rel) for rel in SERVER_RESULTS if (workdir / rel).is_file()}
+    ptd_messages: list[dict[str, str]] = []
+    for member in session.bank.members:
+        ptd_messages += [{"cmd": c, "reply": r} for c, r in member.analyzer.transcript]
+    analyzers = [
+        {
+            "index": m.index,
+            "url": m.analyzer.url,
+            "kind": analyzer_kind(m.analyzer.url, m.analyzer.compliant),
+            "compliant": bool(m.analyzer.compliant),
+            "model": m.identity.model if m.identity else None,
+        }
+        for m in session.bank.members
+    ]
+    extra: dict[str, Any] = {"ranging_mode": session.config.ranging_mode}
+    if session.record.merge_gaps:
+        extra["merge_gaps"] = session.record.merge_gaps
+    if session.record.end_reason is not None:
+        extra["end_reason"] = session.record.end_reason
+    phases = {k: v for k, v in session.record.phases.items() if v}
+    return {
+        "version": "1.0",
+        "timezone": timezone_offset(),
+        "modules": modules,
+        "sources": sources,
+        "messages": session.messages,
+        "uuid": {"client": session.info.client_uuid, "server": session.info.server_uuid},
+        "session_name": session.info.session_id,
+        "results": results,
+        "phases": phases,
+        "ptd_messages": ptd_messages,
+        "ptd_config": ptd_config(session),
+        "joulekit": joulekit_block(
+            analyzers, session.config.settle_seconds, not_valid_reasons(session), extra
+        ),
+    }
+
+
+def write_session_end(session: Session) -> None:
+    """ptd_logs.txt, server.log, then server.json (which hashes the other two)."""
+    power = session.info.workdir / "power"
+    write_ptd_logs(power / "ptd_logs.txt", session.bank)
+    atomic_write_text(power / "server.log", session.log_text())
+    write_summary_json(power / "server.json", server_summary(session))
+
+
+def write_summary_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a ``client.json``/``server.json`` dict through the formats writer.
+
+    Keys beyond the reference's (``joulekit``) go to ``extra`` and follow in order.
+    """
+    known = {
+        "version",
+        "timezone",
+        "modules",
+        "sources",
+        "messages",
+        "uuid",
+        "session_name",
+        "results",
+        "phases",
+        "ptd_messages",
+        "ptd_config",
+        "debug",
+    }
+    ptd_messages = data.get("ptd_messages")
+    summary = PowerSummary(
+        version=data["version"],
+        timezone=data["timezone"],
+        modules=data["modules"],
+        sources=data["sources"],
+        messages=[
+            PowerMessage(m["cmd"], m["cmd_time"], m["reply"], m["reply_time"])
+            for m in data["messages"]
+        ],
+        uuid=data["uuid"],
+        session_name=data["session_name"],
+        results=data["results"],
+        phases={k: [PhasePoint(w, m) for w, m in v] for k, v in data["phases"].items()},
+        ptd_messages=None
+        if ptd_messages is None
+        else [PtdMessage(m["cmd"], m["reply"]) for m in ptd_messages],
+        ptd_config=data.get("ptd_config"),
+        debug=data.get("debug"),
+        extra={k: v for k, v in data.items() if k not in known},
+    )
+    write_power_json(path, summary)

@@ -1,0 +1,273 @@
+"""One measurement session as an explicit state machine.
+
+    INITIAL → RANGING → RANGING_DONE → TESTING → TESTING_DONE → DONE
+
+Starting or stopping a phase that is already in that state answers ``OK`` again (a
+client may retry after a lost reply); anything out of order is refused with a reason.
+Unlike the reference, testing cannot start from INITIAL without explicit ranges (the
+reference would set ``SR,V,0``). Whatever ends the session — ``done``, a client that
+drops, an analyzer error, Ctrl-C or a bug — goes through :meth:`Session.end`, which
+stops a running measurement, writes every sample taken, restores the analyzers' initial
+ranges and writes ``server.json``/``server.log``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from joulekit.power_director.analyzers.base import INVALID_READING, Sample
+from joulekit.power_director.config import MAX_RANGING_AMPS, DirectorConfig
+from joulekit.power_director.director import outputs
+from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
+
+#: Testing current range = this × the largest current seen while ranging.
+CURRENT_FACTOR = 1.1
+
+
+class State(enum.Enum):
+    INITIAL = "INITIAL"
+    RANGING = "RANGING"
+    RANGING_DONE = "RANGING_DONE"
+    TESTING = "TESTING"
+    TESTING_DONE = "TESTING_DONE"
+    DONE = "DONE"
+
+
+class SessionError(Exception):
+    """A command the session refuses; ``str()`` is the reply text after ``Error: ``."""
+
+
+@dataclass
+class SessionInfo:
+    session_id: str
+    label: str
+    client_uuid: str
+    server_uuid: str
+    workdir: Path
+
+
+@dataclass
+class SessionRecord:
+    """What the session writes into ``server.json`` beside the protocol messages."""
+
+    phases: dict[str, list[list[float]]] = field(
+        default_factory=lambda: {"ranging": [], "testing": []}
+    )
+    testing_ranges: list[tuple[float, float]] = field(default_factory=list)
+    manual_ranges: bool = False
+    merge_gaps: list[str] = field(default_factory=list)
+    end_reason: str | None = None
+
+
+def _stamp() -> list[float]:
+    return [time.time(), time.monotonic()]
+
+
+def _finite(values: list[float]) -> list[float]:
+    return [v for v in values if v != INVALID_READING and not math.isnan(v) and v >= 0]
+
+
+def max_volts_amps(samples: list[Sample]) -> tuple[float, float]:
+    """Largest V and A seen; per channel where the meter reports channels."""
+    volts: list[float] = []
+    amps: list[float] = []
+    for sample in samples:
+        if sample.channels:
+            volts.extend(c.volts for c in sample.channels)
+            amps.extend(c.amps for c in sample.channels)
+        else:
+            volts.append(sample.volts)
+            amps.append(sample.amps)
+    good_v, good_a = _finite(volts), _finite(amps)
+    return (max(good_v) if good_v else 0.0, max(good_a) if good_a else 0.0)
+
+
+class Session:
+    """A session of one client connection; every method returns the reply or raises."""
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        config: DirectorConfig,
+        factories: list[AnalyzerFactory],
+        log: logging.Logger,
+        messages: list[dict[str, Any]],
+        log_text: Callable[[], str],
+        shutdown: threading.Event,
+    ) -> None:
+        self.info = info
+        self.config = config
+        self.log = log
+        self.bank = AnalyzerBank(factories, log)
+        self.messages = messages
+        self.log_text = log_text
+        self.shutdown = shutdown
+        self.state = State.INITIAL
+        self.record = SessionRecord()
+        self.samples: dict[str, list[list[Sample]]] = {}
+        self._opened = False
+
+    # ------------------------------------------------------------------ helpers
+
+    def _settle(self) -> None:
+        """The analyzer settle wait; Ctrl-C/shutdown cuts it short (the run ends anyway)."""
+        if self.shutdown.wait(self.config.settle_seconds):
+            raise SessionError("the director is shutting down")
+
+    def _open(self) -> None:
+        if not self._opened:
+            self._opened = True
+            self.bank.open()
+
+    def _mark(self, mode: str) -> str:
+        return f"{self.info.session_id}_{mode}"
+
+    def _refuse(self, action: str) -> SessionError:
+        return SessionError(f"cannot {action} in state {self.state.value}")
+
+    # ------------------------------------------------------------------ commands
+
+    def start_ranging(self) -> str:
+        if self.state is State.RANGING:
+            return "OK"
+        if self.state is not State.INITIAL:
+            raise self._refuse("start ranging")
+        self.record.phases["ranging"] = [_stamp()]
+        self._open()
+        settings: list[tuple[float | str, float | str]] = []
+        for member in self.bank.members:
+            amps: float | str = "Auto"
+            if self.config.ranging_mode == "MAX":
+                device_type = member.identity.device_type if member.identity else None
+                if device_type not in MAX_RANGING_AMPS:
+                    raise SessionError(
+                        f"rangingMode MAX has no current range for analyzer {member.index} "
+                        f"(device type {device_type}); use rangingMode: AUTO"
+                    )
+                assert device_type is not None
+                amps = MAX_RANGING_AMPS[device_type]
+            settings.append(("Auto", amps))
+        self.bank.set_ranges(settings)
+        self._settle()
+        self.log.info("Starting ranging mode")
+        self.bank.start(self._mark("ranging"))
+        self.record.phases["ranging"].append(_stamp())
+        self.state = State.RANGING
+        return "OK"
+
+    def stop_ranging(self) -> str:
+        if self.state is State.RANGING_DONE:
+            return "OK"
+        if self.state is not State.RANGING:
+            raise self._refuse("stop ranging")
+        self.record.phases["ranging"].append(_stamp())
+        started = self.record.phases["ranging"][1][1]
+        self._settle()
+        samples = self._collect("ranging")
+        self.record.phases["ranging"].append(_stamp())
+        self.state = State.RANGING_DONE
+        if not any(samples) and time.monotonic() - started < 1.0:
+            raise SessionError("the ranging measurement ended too fast, no samples were taken")
+        if not any(samples):
+            raise SessionError("the analyzer returned no ranging samples")
+        return "OK"
+
+    def start_testing(self, manual: tuple[float, float] | None = None) -> str:
+        if self.state is State.TESTING:
+            return "OK"
+        if self.state is State.INITIAL and manual is None:
+            raise SessionError(
+                "testing needs a finished ranging phase (or explicit ranges: start,testing,V,A)"
+            )
+        if self.state not in (State.INITIAL, State.RANGING_DONE):
+            raise self._refuse("start testing")
+        self.record.phases["testing"] = [_stamp()]
+        self._open()
+        if manual is not None:
+            if not (manual[0] > 0 and manual[1] > 0):
+                raise SessionError("manual testing ranges must be positive volts and amps")
+            ranges = [manual for _ in self.bank.members]
+            self.record.manual_ranges = True
+        else:
+            ranges = []
+            for per_analyzer in self.samples.get("ranging", []):
+                volts, amps = max_volts_amps(per_analyzer)
+                if volts <= 0 or amps <= 0:
+                    raise SessionError("ranging saw no valid volts/amps to derive testing ranges")
+                ranges.append((volts, amps * CURRENT_FACTOR))
+        self.record.testing_ranges = ranges
+        self.bank.set_ranges(ranges)
+        self._settle()
+        self.log.info("Starting testing mode")
+        for index, (volts, amps) in enumerate(ranges, start=1):
+            self.log.info("Analyzer %d: maxAmps: %s, maxVolts: %s", index, amps, volts)
+        self.bank.start(self._mark("testing"))
+        self.record.phases["testing"].append(_stamp())
+        self.state = State.TESTING
+        return "OK"
+
+    def stop_testing(self) -> str:
+        if self.state is State.TESTING_DONE:
+            return "OK"
+        if self.state is not State.TESTING:
+            raise self._refuse("stop testing")
+        self.record.phases["testing"].append(_stamp())
+        self._settle()
+        samples = self._collect("testing")
+        self.record.phases["testing"].append(_stamp())
+        self.state = State.TESTING_DONE
+        if not any(samples):
+            raise SessionError("the analyzer returned no testing samples")
+        return "OK"
+
+    def _collect(self, mode: str) -> list[list[Sample]]:
+        """Stop the analyzers and write the phase's samples at once (never kept in RAM only)."""
+        samples = self.bank.stop()
+        self.samples[mode] = samples
+        gaps = outputs.write_phase(
+            self.info.workdir, mode, self._mark(mode), samples, self.bank, self.log
+        )
+        self.record.merge_gaps.extend(gaps)
+        for gap in gaps:
+            self.log.warning("Merge gap (%s): %s", mode, gap)
+        return samples
+
+    # ------------------------------------------------------------------ ending
+
+    def end(self, reason: str | None) -> list[str]:
+        """End the session on any path; returns problems met while ending (as text).
+
+        ``reason`` is None for a normal ``done``; otherwise it says why the session was
+        dropped and is recorded in ``server.json``.
+        """
+        if self.state is State.DONE:
+            return []
+        problems: list[str] = []
+        self.record.end_reason = reason
+        if reason is not None:
+            self.log.warning("Session %s dropped: %s", self.info.session_id, reason)
+        running = {State.RANGING: "ranging", State.TESTING: "testing"}.get(self.state)
+        if running is not None:
+            try:
+                self.record.phases[running].append(_stamp())
+                self._collect(running)
+                self.record.phases[running].append(_stamp())
+            except (BankError, OSError) as err:
+                problems.append(f"could not collect the {running} samples: {err}")
+        problems.extend(self.bank.close())
+        self.state = State.DONE
+        try:
+            outputs.write_session_end(self)
+        except OSError as err:
+            problems.append(f"could not write the session files: {err}")
+        for problem in problems:
+            self.log.error("%s", problem)
+        return problems
