@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -38,6 +38,36 @@ class DispatchStats:
             self.failed_samples += count
             if self.first_error is None:
                 self.first_error = f"{type(err).__name__}: {err}"
+
+
+class SampleIndices(Sequence[int]):
+    """The QSL indices of a batch, read from LoadGen's samples only when asked.
+
+    A SUT that ignores its inputs (the no-op SUT, a server that picks its own prompts)
+    then pays nothing for them: building a list of 100 000 indices up front was the
+    largest cost of the harness in Offline.
+    """
+
+    __slots__ = ("_samples",)
+
+    def __init__(self, samples: list[Any]) -> None:
+        self._samples = samples
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [s.index for s in self._samples[i]]
+        return int(self._samples[i].index)
+
+    def __iter__(self) -> Iterator[int]:
+        return (s.index for s in self._samples)
 
 
 class Dispatcher:
@@ -94,7 +124,7 @@ class Dispatcher:
         lg = self._lg
         first_token = self._first_token_for(chunk) if self._tokens else None
         try:
-            outputs = self.sut.run_batch([s.index for s in chunk], first_token)
+            outputs = self.sut.run_batch(SampleIndices(chunk), first_token)
             if outputs is not None and len(outputs) != len(chunk):
                 raise ValueError(
                     f"{self.sut.name} returned {len(outputs)} outputs for {len(chunk)} samples"

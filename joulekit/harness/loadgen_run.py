@@ -137,7 +137,8 @@ def run_loadgen(
         notes.append(line)
         echo(line)
 
-    calibrate(settings, ts, sut, note)
+    if settings.mode == "performance":  # accuracy mode runs every sample once, untimed
+        calibrate(settings, ts, sut, note)
 
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = str(log_dir)

@@ -69,6 +69,8 @@ class LoadgenOutcome:
 
     def headline(self) -> str:
         """One line: scenario, metric, validity."""
+        if self.mode == "AccuracyOnly":
+            return f"{self.scenario} accuracy run: every sample's output is in {ACCURACY}"
         validity = {True: "VALID", False: "INVALID", None: "validity unknown"}[self.valid]
         if self.metric_value is None:
             return f"{self.scenario} {self.mode}: {validity}"
