@@ -1,0 +1,108 @@
+"""Check a whole submission tree: hygiene once, then every result in parallel.
+
+Results are independent, so they go to a process pool (one task per result); the tree
+walk runs in the parent meanwhile. The verdicts come back in a stable order, so two runs
+over the same tree write the same reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from joulekit.checker.findings import Finding
+from joulekit.checker.submission.hygiene import cross_references, walk_tree
+from joulekit.checker.submission.result import ResultVerdict, check_result
+from joulekit.checker.submission.tree import ResultUnit, discover, tree_root
+from joulekit.errors import UserError
+
+
+@dataclass
+class SubmissionReport:
+    root: Path
+    round: str
+    round_why: str
+    tree_findings: list[Finding] = field(default_factory=list)
+    results: list[ResultVerdict] = field(default_factory=list)
+
+    def all_findings(self) -> Iterable[tuple[str, Finding]]:
+        for f in self.tree_findings:
+            yield "(tree)", f
+        for r in self.results:
+            for f in r.findings:
+                yield r.unit.label, f
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for _, f in self.all_findings() if f.severity == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for _, f in self.all_findings() if f.severity == "warning")
+
+    def exit_code(self) -> int:
+        """0 clean, 1 any error, 2 warnings only (the checker's convention)."""
+        if self.error_count:
+            return 1
+        return 2 if self.warning_count else 0
+
+
+def _owner(finding: Finding, units: list[ResultUnit]) -> ResultUnit | None:
+    """The result whose folders hold the finding's file, if any."""
+    if finding.file is None:
+        return None
+    path = finding.file
+    for unit in units:
+        for folder in (unit.path, unit.measurements_dir, unit.compliance_dir):
+            rel = str(folder.relative_to(unit.root))
+            if path == rel or path.startswith(rel + "/"):
+                return unit
+    return None
+
+
+def check_submission(path: Path, round_name: str | None = None, *,
+                     options: dict[str, Any] | None = None,
+                     workers: int | None = None) -> SubmissionReport:
+    """Check the submission tree at ``path`` against the rule pack of its round."""
+    from joulekit.rules import detect_round, load_pack
+
+    path = Path(path)
+    root = tree_root(path)
+    if root is None:
+        raise UserError(f"{path} is not a submission tree (no closed/, open/ or network/ "
+                        "folder in it or above it)")
+    if round_name is None:
+        try:
+            round_name, why = detect_round(path)
+        except UserError as err:
+            raise UserError(f"cannot tell the round of {path}: {err}",
+                            hint="give it with --round") from None
+    else:
+        why = "given on the command line"
+    pack = load_pack(round_name).submission
+    units = discover(root, pack["layout"])
+    if path != root:
+        units = [u for u in units if path in (u.path, *u.path.parents)]
+    opts = dict(options or {})
+    tree = walk_tree(root, pack) + cross_references(root, units, pack)
+    handed: dict[ResultUnit, list[Finding]] = {}
+    report = SubmissionReport(root=root, round=round_name, round_why=why)
+    for finding in tree:
+        owner = _owner(finding, units)
+        if owner is None:
+            report.tree_findings.append(finding)
+        else:
+            handed.setdefault(owner, []).append(finding)
+    jobs = [(u, round_name, opts, tuple(handed.get(u, []))) for u in units]
+    n = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
+    if n <= 1 or len(jobs) <= 1:
+        report.results = [check_result(*job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            futures = [pool.submit(check_result, *job) for job in jobs]
+            report.results = [f.result() for f in futures]
+    return report

@@ -1,0 +1,120 @@
+"""The summary CSV in the reference checker's columns, so the reference final-report
+tool reads it unchanged; a power result adds a second row holding its power figure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from joulekit.checker.submission.result import ResultVerdict
+from joulekit.checker.submission.runner import SubmissionReport
+from joulekit.formats.atomic import atomic_write_text
+
+COLUMNS = (
+    "Organization", "Availability", "Division", "SystemType", "SystemName", "Platform",
+    "Model", "MlperfModel", "Scenario", "Result", "Accuracy", "number_of_nodes",
+    "host_processor_model_name", "host_processors_per_node", "host_processor_core_count",
+    "accelerator_model_name", "accelerators_per_node", "total_accelerators", "Location",
+    "framework", "operating_system", "notes", "compliance", "errors", "version", "inferred",
+    "has_power", "Units", "weight_data_types", "design_power_watts", "PrivateID",
+)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return 0
+
+
+def rows(report: SubmissionReport, *, include_invalid: bool = False) -> list[dict[str, str]]:
+    from joulekit.rules import load_pack
+
+    pack = load_pack(report.round).submission
+    out: list[dict[str, str]] = []
+    for verdict in report.results:
+        if not verdict.valid and not include_invalid:
+            continue
+        out.extend(_result_rows(verdict, report.round, pack))
+    return out
+
+
+def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object]) -> list[dict[str, str]]:
+    s = v.system
+    u = v.unit
+    mlperf_model = u.benchmark
+    benches = pack["benchmarks"]
+    assert isinstance(benches, dict)
+    for name, entry in benches.items():
+        if u.benchmark in entry.get("aliases", []):
+            mlperf_model = name
+    notes = str(s.get("hw_notes", "") or "")
+    if s.get("sw_notes"):
+        notes = (notes + ". " if notes else "") + str(s["sw_notes"])
+    units = pack["metric_units"]
+    power_units = pack["power_units"]
+    assert isinstance(units, dict) and isinstance(power_units, dict)
+    unit = units.get(v.scenario, "")
+    bench = benches.get(mlperf_model, {})
+    if "tokens" in str(bench.get("metric_keys", {}).get(v.scenario, "")):
+        unit = "Tokens/s"
+    row = {
+        "Organization": u.submitter, "Availability": str(s.get("status", "")),
+        "Division": u.division, "SystemType": str(s.get("system_type", "")),
+        "SystemName": str(s.get("system_name", "")), "Platform": u.system,
+        "Model": u.benchmark, "MlperfModel": mlperf_model, "Scenario": v.scenario,
+        "Result": "" if v.metric is None else repr(v.metric),
+        "Accuracy": " ".join(f"{k}: {val}" for k, val in sorted(v.accuracy.items())),
+        "number_of_nodes": str(s.get("number_of_nodes", "")),
+        "host_processor_model_name": str(s.get("host_processor_model_name", "")),
+        "host_processors_per_node": str(s.get("host_processors_per_node", "")),
+        "host_processor_core_count": str(s.get("host_processor_core_count", "")),
+        "accelerator_model_name": str(s.get("accelerator_model_name", "")),
+        "accelerators_per_node": str(s.get("accelerators_per_node", "")),
+        "total_accelerators": str(_int(s.get("number_of_nodes", 0))
+                                  * _int(s.get("accelerators_per_node", 0))),
+        "Location": str(Path(u.label)), "framework": str(s.get("framework", "")),
+        "operating_system": str(s.get("operating_system", "")), "notes": notes,
+        "compliance": u.division,
+        "errors": str(sum(1 for f in v.findings if f.severity == "error")),
+        "version": version, "inferred": "1" if v.inferred else "0",
+        "has_power": str(u.has_power), "Units": unit,
+        "weight_data_types": v.weight_data_types,
+        "design_power_watts": str(s.get("system_power_capacity", "")),
+        "PrivateID": "",
+    }
+    out = [row]
+    if u.has_power:
+        power = dict(row)
+        power["Result"] = "" if v.power_metric is None else repr(v.power_metric)
+        power["Units"] = str(power_units.get(v.scenario, ""))
+        out.append(power)
+    return out
+
+
+def to_csv(table: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    buf.write(",".join(COLUMNS) + "\n")
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for row in table:
+        writer.writerow([row[c] for c in COLUMNS])
+    return buf.getvalue()
+
+
+def write_csv(report: SubmissionReport, path: Path, *, include_invalid: bool = False) -> None:
+    atomic_write_text(path, to_csv(rows(report, include_invalid=include_invalid)))
+
+
+def to_json(report: SubmissionReport) -> str:
+    """A JSON summary (round, per-result verdicts and findings) for tools and CI."""
+    data = {
+        "root": str(report.root), "round": report.round, "round_why": report.round_why,
+        "errors": report.error_count, "warnings": report.warning_count,
+        "tree_findings": [f.to_dict() for f in report.tree_findings],
+        "results": [{"result": v.unit.label, "valid": v.valid, "metric": v.metric,
+                     "power_metric": v.power_metric, "inferred": v.inferred,
+                     "findings": [f.to_dict() for f in v.findings]} for v in report.results],
+    }
+    return json.dumps(data, indent=2)

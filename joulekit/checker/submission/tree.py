@@ -1,0 +1,112 @@
+"""Find the results of a submission tree, laid out as the round requires.
+
+Up to v5.1 a result's measurements and compliance runs live in parallel trees
+(``measurements/<sys>/<bench>/<scen>/``, ``compliance/<sys>/<bench>/<scen>/TEST0X``);
+from v6.0 both sit inside the result folder. :class:`ResultUnit` hides that difference
+so a check asks for "the measurements folder" and never for a round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DIVISIONS = ("closed", "open", "network")
+SCENARIOS = {
+    "singlestream": "SingleStream",
+    "multistream": "MultiStream",
+    "offline": "Offline",
+    "server": "Server",
+    "interactive": "Interactive",
+}
+
+
+@dataclass(frozen=True)
+class ResultUnit:
+    """One ``results/<sys>/<bench>/<scenario>/`` folder and where its companions live."""
+
+    root: str
+    division: str
+    submitter: str
+    system: str
+    benchmark: str
+    scenario_dir: str
+    layout: str
+
+    @property
+    def submitter_dir(self) -> Path:
+        return Path(self.root) / self.division / self.submitter
+
+    @property
+    def path(self) -> Path:
+        return self.submitter_dir / "results" / self.system / self.benchmark / self.scenario_dir
+
+    @property
+    def scenario(self) -> str | None:
+        return SCENARIOS.get(self.scenario_dir.lower())
+
+    @property
+    def measurements_dir(self) -> Path:
+        if self.layout == "v6":
+            return self.path
+        return (self.submitter_dir / "measurements" / self.system / self.benchmark
+                / self.scenario_dir)
+
+    @property
+    def compliance_dir(self) -> Path:
+        if self.layout == "v6":
+            return self.path
+        return (self.submitter_dir / "compliance" / self.system / self.benchmark
+                / self.scenario_dir)
+
+    @property
+    def system_json(self) -> Path:
+        return self.submitter_dir / "systems" / f"{self.system}.json"
+
+    @property
+    def label(self) -> str:
+        """The result's path below the tree root, as reports show it."""
+        return "/".join((self.division, self.submitter, "results", self.system,
+                         self.benchmark, self.scenario_dir))
+
+    @property
+    def has_power(self) -> bool:
+        return (self.path / "performance" / "power").is_dir()
+
+
+def tree_root(path: Path) -> Path | None:
+    """The folder holding the division folders: ``path`` itself or a parent of it."""
+    for candidate in (path, *path.parents):
+        if any((candidate / d).is_dir() for d in DIVISIONS):
+            return candidate
+        if candidate.name in DIVISIONS:
+            return candidate.parent
+    return None
+
+
+def is_submission_tree(path: Path) -> bool:
+    """True when ``path`` is a submission tree (division folders with submitters) or one
+    of its submitter folders; a bare result folder is not."""
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    if any((path / d).is_dir() for d in DIVISIONS):
+        return True
+    return (path / "results").is_dir() and (path / "systems").is_dir()
+
+
+def discover(root: Path, layout: str) -> list[ResultUnit]:
+    """Every result folder below ``root`` (the folder holding the division folders)."""
+    units: list[ResultUnit] = []
+    for div_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name in DIVISIONS):
+        for sub_dir in sorted(p for p in div_dir.iterdir() if p.is_dir()):
+            results = sub_dir / "results"
+            if not results.is_dir():
+                continue
+            for sys_dir in sorted(p for p in results.iterdir() if p.is_dir()):
+                for bench_dir in sorted(p for p in sys_dir.iterdir() if p.is_dir()):
+                    for scen_dir in sorted(p for p in bench_dir.iterdir() if p.is_dir()):
+                        units.append(ResultUnit(str(root), div_dir.name, sub_dir.name,
+                                                sys_dir.name, bench_dir.name, scen_dir.name,
+                                                layout))
+    return units
