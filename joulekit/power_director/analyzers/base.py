@@ -124,7 +124,15 @@ class Statistics:
 
 
 class AnalyzerError(Exception):
-    """The analyzer failed (dropped link, error reply, meter busy); the message names it."""
+    """The analyzer failed (dropped link, error reply, meter busy); the message names it.
+
+    ``samples`` carries every sample already received when the failure happened, so a
+    caller that only catches the error still never loses a measurement.
+    """
+
+    def __init__(self, message: str, *, samples: Sequence[Sample] = ()) -> None:
+        super().__init__(message)
+        self.samples: tuple[Sample, ...] = tuple(samples)
 
 
 class Analyzer(ABC):
@@ -141,10 +149,18 @@ class Analyzer(ABC):
     compliant: bool = False
     #: every (command, reply) exchanged, for ``server.json`` ``ptd_messages``
     transcript: list[tuple[str, str]]
+    #: provenance kind: "ptdaemon", "simulator", "direct-scpi" or "software"
+    kind: str = "ptdaemon"
+    #: every sample received in the current (or last) measurement; kept on any error
+    samples: list[Sample]
+    #: one-line notices about the last measurement (clock offset, gaps, duplicates ...)
+    warnings: list[str]
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.transcript = []
+        self.samples = []
+        self.warnings = []
 
     @abstractmethod
     def open(self) -> None:
@@ -171,6 +187,14 @@ class Analyzer(ABC):
     @abstractmethod
     def stop(self) -> Sequence[Sample]:
         """End the measurement and return every sample taken since ``start``."""
+
+    def poll(self) -> Sequence[Sample]:
+        """Fetch the samples taken since the last poll while a measurement runs.
+
+        Optional for callers: ``stop()`` always returns every sample. Backends that
+        cannot stream return an empty sequence.
+        """
+        return ()
 
     def statistics(self) -> Statistics | None:
         """PTD's ``Watts``/``Uncertainty`` statistics of the last measurement, if any."""
