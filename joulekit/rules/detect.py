@@ -59,9 +59,9 @@ def _round_from_data(perf_dir: Path, rounds: list[str]) -> tuple[str, str] | Non
     reasons = [f"the run is dated {day.isoformat()} (power_begin), before the {chosen} deadline"]
     summary, _ = read_power_json(perf_dir / "power" / "server.json")
     if summary is not None:
-        for message in summary.ptd_messages:
-            if isinstance(message, dict) and message.get("cmd") == "Identify":
-                match = _PTD_VERSION.search(str(message.get("reply", "")))
+        for message in summary.ptd_messages or []:
+            if message.cmd == "Identify":
+                match = _PTD_VERSION.search(message.reply)
                 if match:
                     reasons.append(f"PTDaemon {match.group(1)}")
                 break

@@ -1,0 +1,36 @@
+"""A finding: one rule applied to one result, with where, what was expected and what was found.
+
+Findings are plain frozen data so they cross process boundaries (the runner checks
+results in a process pool) and serialise to every report format unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+#: ``error`` invalidates a result; ``warning`` needs a look ("check for audit" in the
+#: reference); ``notice`` records something that was not checked or is informative and
+#: never changes the exit code.
+Severity = Literal["error", "warning", "notice"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+
+    def where(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

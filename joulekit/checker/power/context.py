@@ -1,0 +1,210 @@
+"""Everything one power result's checks read, loaded once and lazily.
+
+Each file is parsed at most once per result whatever the number of checks that read it,
+and only when a check asks for it; a check that needs a missing file sees ``None`` (or an
+empty reading) and reports it instead of raising. Paths in findings are relative to the
+performance folder (``power/server.json``) so reports stay short.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from joulekit.checker.metrics import (
+    PowerFigure,
+    WindowStats,
+    power_figure,
+    select_samples,
+    window_stats,
+)
+from joulekit.checker.options import CheckOptions
+from joulekit.formats.issues import FormatIssue
+from joulekit.formats.mllog import MllogDetail, read_detail
+from joulekit.formats.power_json import PowerSummary, PtdMessage, read_power_json
+from joulekit.formats.ptd_log import PtdLog, read_ptd_log
+from joulekit.formats.spl import SplFile, read_spl
+from joulekit.rules.pack import RulePack
+from joulekit.rules.power import PowerRules
+
+_SCENARIOS = ("SingleStream", "MultiStream", "Offline", "Server", "Interactive")
+
+
+class PowerContext:
+    """One performance folder (``.../<scenario>/performance``) under one rule pack."""
+
+    def __init__(
+        self, perf_dir: Path, pack: RulePack, rules: PowerRules, options: CheckOptions
+    ) -> None:
+        self.perf_dir = perf_dir
+        self.pack = pack
+        self.rules = rules
+        self.options = options
+        self.reference = options.compat == "reference"
+        self.figure_problem: str | None = None
+
+    # -- paths ---------------------------------------------------------------------
+    def path(self, relative: str) -> Path:
+        return self.perf_dir / relative
+
+    def rel(self, path: str | Path) -> str:
+        try:
+            return Path(path).relative_to(self.perf_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    # -- files ---------------------------------------------------------------------
+    @cached_property
+    def detail(self) -> MllogDetail:
+        return read_detail(self.path("run_1/mlperf_log_detail.txt"))
+
+    @cached_property
+    def ranging_detail(self) -> MllogDetail:
+        return read_detail(self.path("ranging/mlperf_log_detail.txt"))
+
+    @cached_property
+    def spl(self) -> SplFile:
+        return read_spl(self.path("run_1/spl.txt"))
+
+    @cached_property
+    def ranging_spl(self) -> SplFile:
+        return read_spl(self.path("ranging/spl.txt"))
+
+    @cached_property
+    def _server(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
+        return read_power_json(self.path("power/server.json"))
+
+    @cached_property
+    def _client(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
+        return read_power_json(self.path("power/client.json"))
+
+    @property
+    def server(self) -> PowerSummary | None:
+        return self._server[0]
+
+    @property
+    def client(self) -> PowerSummary | None:
+        return self._client[0]
+
+    @cached_property
+    def server_raw(self) -> dict[str, Any]:
+        raw = self.server.raw if self.server is not None else None
+        return raw if isinstance(raw, dict) else {}
+
+    @cached_property
+    def client_raw(self) -> dict[str, Any]:
+        raw = self.client.raw if self.client is not None else None
+        return raw if isinstance(raw, dict) else {}
+
+    @cached_property
+    def ptd_log(self) -> PtdLog:
+        return read_ptd_log(self.path("power/ptd_logs.txt"))
+
+    def loaded_issues(self) -> list[FormatIssue]:
+        """Format issues of every file read so far (missing files excluded)."""
+        issues: list[FormatIssue] = []
+        for name in ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log"):
+            if name in self.__dict__:
+                issues.extend(getattr(self, name).issues)
+        for name in ("_server", "_client"):
+            if name in self.__dict__:
+                issues.extend(self.__dict__[name][1])
+        return [i for i in issues if Path(i.file).exists()]
+
+    # -- derived -------------------------------------------------------------------
+    @cached_property
+    def ptd_messages(self) -> list[PtdMessage]:
+        server = self.server
+        return list(server.ptd_messages or []) if server is not None else []
+
+    @cached_property
+    def identify_replies(self) -> list[str]:
+        """The Identify reply of each analyzer, in order."""
+        return [m.reply for m in self.ptd_messages if m.cmd == "Identify"]
+
+    @cached_property
+    def session_name(self) -> str | None:
+        for summary in (self.server, self.client):
+            if summary is not None and summary.session_name:
+                return summary.session_name
+        return None
+
+    @cached_property
+    def folder_scenario(self) -> str | None:
+        """The scenario named by the result folder (case-insensitive), if any."""
+        name = self.perf_dir.parent.name.lower()
+        return next((s for s in _SCENARIOS if s.lower() == name), None)
+
+    @cached_property
+    def scenario(self) -> str | None:
+        """The reported scenario: the folder's for an inferred result, else LoadGen's."""
+        ran = self.detail.scenario
+        if ran == "SingleStream" and self.folder_scenario == "MultiStream":
+            return "MultiStream"
+        return ran or self.folder_scenario
+
+    @cached_property
+    def window(self) -> tuple[datetime, datetime] | None:
+        begin, end = self.detail.power_begin, self.detail.power_end
+        if begin is None or end is None or end <= begin:
+            return None
+        return begin, end
+
+    @cached_property
+    def ranging_window(self) -> tuple[datetime, datetime] | None:
+        begin, end = self.ranging_detail.power_begin, self.ranging_detail.power_end
+        if begin is None or end is None or end <= begin:
+            return None
+        return begin, end
+
+    @cached_property
+    def stats(self) -> WindowStats | None:
+        if self.window is None:
+            return None
+        samples = select_samples(self.spl.lines, *self.window)
+        if not samples:
+            return None
+        return window_stats(samples, *self.window, self.rules.sampling_interval_ms / 1000.0)
+
+    @cached_property
+    def figure(self) -> PowerFigure | None:
+        """The published figure, or None with ``figure_problem`` saying why."""
+        if self.window is None:
+            self.figure_problem = "run_1 LoadGen log has no valid power_begin..power_end"
+            return None
+        if self.stats is None:
+            self.figure_problem = "no spl.txt sample with W > 0 strictly inside the window"
+            return None
+        scenario = self.scenario
+        rule = self.rules.metrics.get(scenario or "")
+        if rule is None:
+            self.figure_problem = f"no metric defined for scenario {scenario!r} in this round"
+            return None
+        inferred = "SingleStream" if (
+            scenario == "MultiStream" and self.detail.scenario == "SingleStream"
+        ) else None
+        performance = None
+        if rule.performance_key is not None:
+            value = self.detail.get(rule.performance_key)
+            performance = float(value) if isinstance(value, int | float) else None
+        count = self.detail.get("result_query_count")
+        try:
+            return power_figure(
+                rule,
+                self.stats,
+                query_count=float(count) if isinstance(count, int | float) else None,
+                performance=performance,
+                inferred_from=inferred,
+            )
+        except ValueError as err:
+            self.figure_problem = str(err)
+            return None
+
+    def mean_power(self, spl: SplFile, window: tuple[datetime, datetime] | None) -> float | None:
+        if window is None:
+            return None
+        samples = select_samples(spl.lines, *window)
+        return sum(s.watts for s in samples) / len(samples) if samples else None
+

@@ -1,0 +1,85 @@
+"""PWR010 and PWR050: director sources and result files are what the run recorded.
+
+The allowed source hashes change with every director release, and the product must
+not ship a list that would silently pass or fail other rounds: without a user-supplied
+list the check says "not checked" (a notice), never "passed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from joulekit.checker import catalog as R
+from joulekit.checker.findings import Finding
+from joulekit.checker.power.context import PowerContext
+from joulekit.formats.atomic import sha1_file
+
+
+def check_sources(ctx: PowerContext) -> Iterator[Finding]:
+    sets = ctx.options.sources_sets
+    if sets is None:
+        yield R.SOURCES.finding(
+            "not checked: no allowed sources list given (--sources-checksums FILE)",
+            severity="notice",
+            file="power/server.json",
+        )
+        return
+    for name, summary in (("power/client.json", ctx.client), ("power/server.json", ctx.server)):
+        if summary is None:
+            continue
+        if any(summary.sources == allowed for allowed in sets):
+            continue
+        closest = min(sets, key=lambda allowed: _distance(summary.sources, allowed))
+        differing = sorted(
+            key for key in set(closest) | set(summary.sources)
+            if closest.get(key) != summary.sources.get(key)
+        )
+        shown = ", ".join(differing[:5]) + (" ..." if len(differing) > 5 else "")
+        yield R.SOURCES.finding(
+            f"{name} sources match none of the {len(sets)} allowed sets; "
+            f"closest set differs in {len(differing)} file(s): {shown}",
+            file=name,
+            expected=f"one of {len(sets)} sets from {ctx.options.sources_file or 'the list'}",
+            found=f"{len(differing)} file(s) differ",
+        )
+
+
+def _distance(found: dict[str, str], allowed: dict[str, str]) -> int:
+    return sum(1 for key in set(found) | set(allowed) if found.get(key) != allowed.get(key))
+
+
+def _required_session_files(ctx: PowerContext) -> list[str]:
+    layout = ctx.rules.power_files.items()
+    names = [f"{folder}/{name}" for folder, files in layout for name in files]
+    return [n for n in names if n not in ("power/client.json", "power/server.json")]
+
+
+def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:
+    client, server = ctx.client, ctx.server
+    if client is None or server is None:
+        return
+    recorded: dict[str, str] = {}
+    for key, digest in list(client.results.items()) + list(server.results.items()):
+        previous = recorded.setdefault(key, digest)
+        if previous != digest:
+            yield R.RESULTS_CHECKSUM.finding(
+                f"client.json and server.json record different hashes for {key}",
+                file=key, expected=previous, found=digest,
+            )
+    for relative in sorted(set(_required_session_files(ctx)) | set(recorded)):
+        path = ctx.path(relative)
+        if not path.is_file():
+            continue  # required ones are PWR001; recorded extras (ptd_out.txt) are not published
+        expected = recorded.get(relative)
+        if expected is None:
+            yield R.RESULTS_CHECKSUM.finding(
+                f"{relative} is not recorded in client.json or server.json results",
+                file=relative, expected="a recorded SHA-1", found="not recorded",
+            )
+            continue
+        actual = sha1_file(path)
+        if actual != expected:
+            yield R.RESULTS_CHECKSUM.finding(
+                f"{relative} changed after the run (SHA-1 differs from the recorded one)",
+                file=relative, expected=expected, found=actual,
+            )

@@ -1,0 +1,150 @@
+"""PWR060-PWR063: what PTDaemon itself logged.
+
+The console log is the only record of samples PTDaemon could not vouch for. Two
+reference bugs are fixed here: its testing window adds the 0.8 s margin as 800 *seconds*
+(so runs under about 27 minutes escape the 1 % uncertainty rule), and it stops reading
+at the first warning (so an early benign warning hides a later error). Both are
+reproduced only with ``--compat reference``. Repeated benign lines are reported once
+with a count, so a thousand "uncertainty unknown" lines during ranging stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from joulekit.checker import catalog as R
+from joulekit.checker.findings import Finding, Severity
+from joulekit.checker.power.context import PowerContext
+from joulekit.checker.registry import Rule
+from joulekit.formats.ptd_log import PtdEvent
+
+_FILE = "power/ptd_logs.txt"
+_ACTIVATED = re.compile(r"Uncertainty checking for Yokogawa\S+ is activated")
+_ABOVE_LIMIT = re.compile(r"Uncertainty (\d+(?:\.\d+)?)%, which is above (\d+(?:\.\d+)?)% limit")
+_ACCEPTED_IN_RANGING = (
+    "Can't evaluate uncertainty",
+    "reading nan",
+    "Current appears to be too high for set range",
+)
+_MAX_LISTED = 20
+#: the reference adds this many seconds where 0.8 s was meant
+_REFERENCE_MARGIN_S = 800.0
+
+
+@dataclass
+class _Group:
+    rule: Rule
+    severity: Severity
+    message: str
+    first: PtdEvent
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+def _ranging_spans(ctx: PowerContext) -> dict[int, tuple[int, int]]:
+    """Per analyzer, the event-index span from the ranging Go to its Completed test."""
+    events = ctx.ptd_log.events
+    mark = f"Go with mark '{ctx.session_name}_ranging'" if ctx.session_name else "_ranging'"
+    spans: dict[int, tuple[int, int]] = {}
+    for index, event in enumerate(events):
+        if mark in event.message and event.analyzer not in spans:
+            end = ctx.ptd_log.find("Completed test", index + 1, event.analyzer)
+            if end is None:
+                end = ctx.ptd_log.find("_testing'", index + 1, event.analyzer)
+            spans[event.analyzer] = (index, end if end is not None else len(events))
+    return spans
+
+
+def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
+    if not ctx.path("power/ptd_logs.txt").is_file():
+        return
+    events = ctx.ptd_log.events
+    spans = _ranging_spans(ctx)
+    first_ranging = min((start for start, _ in spans.values()), default=len(events))
+    if not any(_ACTIVATED.search(e.message) for e in events[:first_ranging]):
+        yield R.UNCERTAINTY_ACTIVE.finding(
+            "no 'Uncertainty checking for Yokogawa... is activated' before ranging",
+            file=_FILE, expected="the activation line before ranging", found="absent",
+        )
+
+
+def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
+    """PWR061, PWR062 and PWR063 in one pass over the events."""
+    if not ctx.path("power/ptd_logs.txt").is_file():
+        return
+    events = ctx.ptd_log.events
+    spans = _ranging_spans(ctx)
+    margin = timedelta(
+        seconds=_REFERENCE_MARGIN_S if ctx.reference else ctx.rules.uncertainty_margin_s
+    )
+    testing = None
+    if ctx.window is not None:
+        testing = (ctx.window[0] + margin, ctx.window[1] - margin)
+    limit = ctx.rules.uncertainty_limit_percent
+    listed: dict[str, int] = {}
+    groups: dict[tuple[str, str], _Group] = {}
+
+    def report(rule: Rule, event: PtdEvent, message: str) -> Finding | None:
+        listed[rule.id] = listed.get(rule.id, 0) + 1
+        if listed[rule.id] > _MAX_LISTED:
+            return None
+        return rule.finding(message, file=_FILE, line=event.line, found=event.message)
+
+    for index, event in enumerate(events):
+        if event.kind == "info":
+            continue
+        span = spans.get(event.analyzer)
+        in_ranging = span is not None and span[0] <= index <= span[1]
+        text = event.message
+        severity: Severity | None = None
+        rule: Rule = R.PTD_WARNINGS
+        if event.kind == "error":
+            rule = R.PTD_ERRORS
+            if "USB." in text:
+                severity = "warning"
+            elif not in_ranging:
+                finding = report(rule, event, f"PTDaemon error outside ranging: {text}")
+                if finding is not None:
+                    yield finding
+                continue
+            elif any(known in text for known in _ACCEPTED_IN_RANGING):
+                if ctx.reference:
+                    continue
+                severity = "notice"
+            else:
+                severity = "warning"
+        else:
+            above = _ABOVE_LIMIT.search(text)
+            inside = testing is not None and testing[0] < event.time < testing[1]
+            if above and inside and float(above.group(1)) > limit:
+                finding = report(
+                    R.UNCERTAINTY, event,
+                    f"uncertainty {above.group(1)} % above the {limit:g} % limit while testing",
+                )
+                if finding is not None:
+                    yield finding
+                continue
+            severity = "notice" if in_ranging and not ctx.reference else "warning"
+        if ctx.reference:
+            # The reference raises its first warning and stops reading the log.
+            yield rule.finding(text, file=_FILE, line=event.line, severity=severity)
+            return
+        key = (rule.id + severity, re.sub(r"\d+(\.\d+)?", "#", text))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(rule, severity, text, event)
+        group.count += 1
+    for rule_id, count in listed.items():
+        if count > _MAX_LISTED:
+            rule = R.UNCERTAINTY if rule_id == R.UNCERTAINTY.id else R.PTD_ERRORS
+            yield rule.finding(f"... and {count - _MAX_LISTED} more like the above", file=_FILE)
+    for group in groups.values():
+        where = "during ranging" if group.severity == "notice" else ""
+        times = f" ({group.count} times, first here)" if group.count > 1 else ""
+        yield group.rule.finding(
+            f"{group.message}{times}" + (f" {where}" if where else ""),
+            file=_FILE, line=group.first.line, severity=group.severity,
+        )

@@ -1,0 +1,167 @@
+"""Run the power checks on one result or on every power result below a path.
+
+A checker must never crash: an exception inside one check becomes a PWR900 error on
+that result only, and the other checks and results go on. Many results are checked in
+a process pool (one result per task, all cores), because parsing is CPU-bound.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from joulekit.checker import catalog as R
+from joulekit.checker.findings import Finding
+from joulekit.checker.options import CheckOptions
+from joulekit.checker.power import CHECKS, PowerContext
+from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.errors import UserError
+from joulekit.formats.layout import find_power_results
+from joulekit.rules import PowerRules, RulePack, available_rounds, detect_round, load_pack
+
+#: below this many results the pool's start-up costs more than it saves
+_POOL_THRESHOLD = 4
+
+
+def _run_checks(ctx: PowerContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in CHECKS:
+        try:
+            findings.extend(check(ctx))
+        except Exception as exc:  # a bug or an unforeseen file shape: report, go on
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            findings.append(
+                R.INTERNAL.finding(
+                    f"{check.__name__} raised {type(exc).__name__}: {exc} "
+                    f"({Path(frame.filename).name}:{frame.lineno})",
+                )
+            )
+    return findings
+
+
+def _verdicts(findings: list[Finding]) -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {}
+    for finding in findings:
+        if finding.severity != "notice":
+            table.setdefault(finding.rule, set()).add(finding.severity)
+    return table
+
+
+def check_power_result(
+    perf_dir: str | Path,
+    pack: RulePack,
+    options: CheckOptions | None = None,
+    *,
+    round_reason: str = "",
+) -> ResultReport:
+    """Check one ``performance/`` folder under ``pack``; never raises for bad data.
+
+    With ``options.compat == "reference"`` the reference checker's verdicts are
+    reproduced (it is not round-aware, so today's thresholds apply) and the rules whose
+    verdict differs from the default mode are listed in ``compat_differences``.
+    """
+    options = options or CheckOptions()
+    folder = Path(perf_dir)
+    rules = PowerRules.from_pack(pack)
+    if options.compat == "reference":
+        reference_rules = PowerRules.from_pack(load_pack(available_rounds()[-1]))
+        ctx = PowerContext(folder, pack, reference_rules, options)
+    else:
+        ctx = PowerContext(folder, pack, rules, options)
+    findings = _run_checks(ctx)
+    try:
+        figure = ctx.figure
+        scenario = ctx.scenario
+    except Exception as exc:
+        figure, scenario = None, None
+        findings.append(R.INTERNAL.finding(f"power figure raised {type(exc).__name__}: {exc}"))
+    report = ResultReport(
+        path=str(folder),
+        round=pack.round,
+        round_reason=round_reason,
+        scenario=scenario,
+        figure=figure,
+        findings=findings,
+        compat=options.compat,
+    )
+    if options.compat == "reference":
+        correct = _run_checks(PowerContext(folder, pack, rules, options.__class__(
+            compat="correct", round=options.round, sources_sets=options.sources_sets,
+            sources_file=options.sources_file,
+        )))
+        mine, theirs = _verdicts(correct), _verdicts(findings)
+        report.compat_differences = sorted(
+            rule for rule in set(mine) | set(theirs) if mine.get(rule) != theirs.get(rule)
+        )
+    return report
+
+
+def find_results(path: str | Path) -> list[Path]:
+    """Performance folders to check: ``path`` itself, its ``performance/``, or a tree."""
+    target = Path(path)
+    if not target.exists():
+        raise UserError(f"{target} does not exist")
+    if (target / "power").is_dir():
+        return [target]
+    if (target / "performance" / "power").is_dir():
+        return [target / "performance"]
+    found = find_power_results(target)
+    if not found:
+        raise UserError(
+            f"no power result below {target} (looked for performance/ folders with power/)"
+        )
+    return found
+
+
+def _check_one(task: tuple[str, CheckOptions]) -> ResultReport:
+    """Worker entry: detect the round, check, and turn any escape into a finding."""
+    path, options = task
+    round_name = options.round or ""
+    reason = "given with --round" if options.round else ""
+    try:
+        if not options.round:
+            round_name, reason = detect_round(path)
+        return check_power_result(path, load_pack(round_name), options, round_reason=reason)
+    except UserError as err:
+        finding = R.ROUND.finding(str(err)) if not round_name else R.INTERNAL.finding(str(err))
+    except Exception as exc:
+        finding = R.INTERNAL.finding(f"checking raised {type(exc).__name__}: {exc}")
+    return ResultReport(path, round_name or "unknown", reason, None, None, [finding],
+                        compat=options.compat)
+
+
+def _pooled(tasks: list[tuple[str, CheckOptions]], jobs: int) -> Iterator[ResultReport]:
+    chunk = max(1, len(tasks) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_check_one, tasks, chunksize=chunk)
+
+
+def check_path(
+    path: str | Path,
+    options: CheckOptions | None = None,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[ResultReport], None] | None = None,
+) -> CheckReport:
+    """Check every power result at or below ``path`` (in parallel when there are many)."""
+    options = options or CheckOptions()
+    if options.round:
+        load_pack(options.round)  # an unknown round is the user's error, said once
+    folders = find_results(path)
+    tasks = [(str(folder), options) for folder in folders]
+    workers = jobs or os.cpu_count() or 1
+    stream: Iterator[ResultReport]
+    if workers > 1 and len(tasks) >= _POOL_THRESHOLD:
+        stream = _pooled(tasks, min(workers, len(tasks)))
+    else:
+        stream = map(_check_one, tasks)
+    results: list[ResultReport] = []
+    for report in stream:
+        results.append(report)
+        if progress is not None:
+            progress(report)
+    rounds = sorted({r.round for r in results})
+    return CheckReport(results=results, round=rounds[0] if len(rounds) == 1 else "mixed")
