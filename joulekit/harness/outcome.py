@@ -6,10 +6,11 @@ so what the user sees is exactly what a checker and a reviewer will read.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from joulekit.formats.mllog import read_detail
 
 DETAIL = "mlperf_log_detail.txt"
 SUMMARY = "mlperf_log_summary.txt"
@@ -22,23 +23,12 @@ METRIC_KEYS: dict[str, tuple[str, str]] = {
     "SingleStream": ("early_stopping_latency_ss", "ns"),
     "MultiStream": ("early_stopping_latency_ms", "ns"),
 }
-_MARKER = ":::MLLOG"
 
 
 def read_detail_keys(path: Path) -> dict[str, Any]:
-    """First value of every key in an MLLOG detail log; unreadable lines are skipped."""
-    values: dict[str, Any] = {}
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if not line.startswith(_MARKER):
-                continue
-            try:
-                record = json.loads(line[len(_MARKER):])
-            except ValueError:
-                continue
-            if isinstance(record, dict) and "key" in record:
-                values.setdefault(str(record["key"]), record.get("value"))
-    return values
+    """First value of every key in an MLLOG detail log (read by ``joulekit.formats``)."""
+    detail = read_detail(path)
+    return {key: detail.get(key) for key in detail.keys()}  # noqa: SIM118 - not a dict
 
 
 @dataclass(frozen=True)
