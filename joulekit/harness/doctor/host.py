@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
 
-#: the tools a host can step its clock with, in the order the clients try them
-CLOCK_TOOLS = ("ntpdate", "chronyc")
+#: the tools the director (``set_ntp``) and the client step the clock with: both run
+#: ``ntpdate -b`` (see ``joulekit.power_director.director.clock.step_clock``)
+CLOCK_TOOLS = ("ntpdate",)
 
 CLOCK_TITLE = "clock may be stepped"
 LOADGEN_TITLE = "LoadGen importable"
@@ -53,6 +54,7 @@ def check_clock_step(
     check = "clock.step"
     uid = os.geteuid() if euid is None else euid
     tools = {name: path for name in CLOCK_TOOLS if (path := which(name)) is not None}
+    wanted = " or ".join(CLOCK_TOOLS)
     if uid == 0:
         how = "running as root"
     elif sudo_ok():
@@ -63,15 +65,15 @@ def check_clock_step(
             CLOCK_TITLE,
             "not root, and sudo asks for a password: a clock skew found before a phase "
             "cannot be corrected, so the run would stop",
-            "run as root, or allow passwordless sudo for ntpdate/chronyc for this user",
+            f"run as root, or allow passwordless sudo for {wanted} for this user",
             tools=sorted(tools),
         )
     if not tools:
         return warning(
             check,
             CLOCK_TITLE,
-            f"{how}, but neither ntpdate nor chronyc is on PATH to step the clock with",
-            "install ntpdate (package ntpsec-ntpdate or ntpdate) or chrony",
+            f"{how}, but {wanted} is not on PATH to step the clock with",
+            "install ntpdate (Debian/Ubuntu: apt install ntpsec-ntpdate)",
             how=how,
         )
     listed = ", ".join(f"{name} ({path})" for name, path in tools.items())

@@ -38,10 +38,10 @@ def to_json(results: Sequence[CheckResult]) -> str:
 
 
 def render_table(results: Sequence[CheckResult], console: Console) -> None:
-    table = Table(title="joulekit doctor", show_lines=False, expand=False)
-    table.add_column("", no_wrap=True)
-    table.add_column("check", no_wrap=True)
-    table.add_column("what we found")
+    table = Table(title="joulekit doctor", expand=True)
+    table.add_column("", no_wrap=True, width=4)
+    table.add_column("check", ratio=1)
+    table.add_column("what we found", ratio=3)
     for result in results:
         label, style = _STYLE[result.status]
         body = Text(result.message)

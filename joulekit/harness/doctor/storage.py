@@ -18,7 +18,7 @@ from pathlib import Path
 
 from joulekit.harness.doctor.result import CheckResult, error, ok
 
-TITLE = "output folder writable"
+TITLE = "writable"
 
 #: generous bytes one analyzer produces per second of a phase, over every copy the
 #: director and client keep (spl lines, PTDaemon's -l and console logs, merged files)
@@ -113,8 +113,9 @@ def check_output_folder(path: Path, role: str, estimate: LogEstimate) -> CheckRe
 
 
 def check_folders_apart(loadgen_logs: Path, output: Path) -> CheckResult:
-    """The client refuses a LoadGen folder that equals or contains its output folder:
-    it searches the LoadGen folder for logs and would find its own copies."""
+    """The client refuses a LoadGen folder that equals or contains its output folder: it
+    searches the LoadGen folder for logs and would find its own copies. Same rule as the
+    client's ``check_dirs``, which we cannot call here because it creates the folder."""
     check = "folder.apart"
     title = "LoadGen and output folders apart"
     logs = loadgen_logs.expanduser().absolute()
