@@ -166,7 +166,11 @@ def load_config(path: Path) -> DirectorConfig:
             "sharedKey",
         ):
             config.warnings.append(f"{where}: unknown key [server] {key} ignored")
-    ptd = parser.get("ptd", None)
+    for name in parser.sections():
+        # our extension: an [analyzerN] with url = sim://49 | ptd://host:port | visa://…
+        if name.startswith("analyzer") and "url" in parser[name]:
+            config.analyzer_urls.append(parser[name]["url"].strip())
+    ptd = parser["ptd"] if parser.has_section("ptd") else None
     count = 1
     if ptd is not None:
         config.ptd_binary = ptd["ptd"].strip() if "ptd" in ptd else None
@@ -184,7 +188,7 @@ def load_config(path: Path) -> DirectorConfig:
             fake["analyzer1"] = {key: ptd[key] for key in stale}
             config.ptd_analyzers.append(_analyzer(fake["analyzer1"], 1, where))
             return config
-    if ptd is not None and config.ptd_binary:
+    if ptd is not None and config.ptd_binary and not config.analyzer_urls:
         for index in range(1, count + 1):
             name = f"analyzer{index}"
             if name not in parser:
@@ -198,6 +202,6 @@ def load_config(path: Path) -> DirectorConfig:
             name.startswith("analyzer") and name[8:].isdigit()
         ):
             config.warnings.append(f"{where}: unknown section [{name}] ignored")
-    if not config.ptd_analyzers:
+    if not config.ptd_analyzers and not config.analyzer_urls:
         raise UserError(f"{where}: no analyzer configured; add [ptd] ptd and [analyzer1]")
     return config
