@@ -71,8 +71,9 @@ def _power_factors(sample: SplLine) -> list[float]:
     return found
 
 
-def window_stats(samples: Sequence[SplLine], begin: datetime, end: datetime,
-                 interval_s: float = 1.0) -> WindowStats:
+def window_stats(
+    samples: Sequence[SplLine], begin: datetime, end: datetime, interval_s: float = 1.0
+) -> WindowStats:
     """Diagnostics of the selected samples (``samples`` must be non-empty, time-ordered)."""
     window_s = (end - begin).total_seconds()
     watts = [s.watts for s in samples]

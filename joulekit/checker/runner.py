@@ -88,10 +88,19 @@ def check_power_result(
         compat=options.compat,
     )
     if options.compat == "reference":
-        correct = _run_checks(PowerContext(folder, pack, rules, options.__class__(
-            compat="correct", round=options.round, sources_sets=options.sources_sets,
-            sources_file=options.sources_file,
-        )))
+        correct = _run_checks(
+            PowerContext(
+                folder,
+                pack,
+                rules,
+                options.__class__(
+                    compat="correct",
+                    round=options.round,
+                    sources_sets=options.sources_sets,
+                    sources_file=options.sources_file,
+                ),
+            )
+        )
         mine, theirs = _verdicts(correct), _verdicts(findings)
         report.compat_differences = sorted(
             rule for rule in set(mine) | set(theirs) if mine.get(rule) != theirs.get(rule)
@@ -129,8 +138,9 @@ def _check_one(task: tuple[str, CheckOptions]) -> ResultReport:
         finding = R.ROUND.finding(str(err)) if not round_name else R.INTERNAL.finding(str(err))
     except Exception as exc:
         finding = R.INTERNAL.finding(f"checking raised {type(exc).__name__}: {exc}")
-    return ResultReport(path, round_name or "unknown", reason, None, None, [finding],
-                        compat=options.compat)
+    return ResultReport(
+        path, round_name or "unknown", reason, None, None, [finding], compat=options.compat
+    )
 
 
 def _pooled(tasks: list[tuple[str, CheckOptions]], jobs: int) -> Iterator[ResultReport]:
@@ -145,6 +155,7 @@ def check_path(
     *,
     jobs: int | None = None,
     progress: Callable[[ResultReport], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Check every power result at or below ``path`` (in parallel when there are many)."""
     options = options or CheckOptions()
@@ -152,6 +163,8 @@ def check_path(
         load_pack(options.round)  # an unknown round is the user's error, said once
     folders = find_results(path)
     tasks = [(str(folder), options) for folder in folders]
+    if on_total is not None:
+        on_total(len(tasks))
     workers = jobs or os.cpu_count() or 1
     stream: Iterator[ResultReport]
     if workers > 1 and len(tasks) >= _POOL_THRESHOLD:

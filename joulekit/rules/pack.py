@@ -123,9 +123,7 @@ def load_pack(round_name: str) -> RulePack:
     """Merge every ``<section>.yaml`` of the round's folder into one validated pack."""
     rounds = available_rounds()
     if round_name not in rounds:
-        raise UserError(
-            f"no rule pack for round {round_name!r}; known rounds: {', '.join(rounds)}"
-        )
+        raise UserError(f"no rule pack for round {round_name!r}; known rounds: {', '.join(rounds)}")
     folder = _root() / "packs" / round_name
     sections: dict[str, dict[str, Any]] = {}
     source: dict[str, str] = {}

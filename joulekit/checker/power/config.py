@@ -42,14 +42,18 @@ def check_ptd_config(ctx: PowerContext) -> Iterator[Finding]:
         return
     if server.ptd_config is None:
         yield R.PTD_CONFIG.finding(
-            "server.json has no ptd_config", file=_FILE,
-            expected="ptd_config with device_type", found="absent",
+            "server.json has no ptd_config",
+            file=_FILE,
+            expected="ptd_config with device_type",
+            found="absent",
         )
         return
     if ctx.reference and server.ptd_config_form == "object":
         yield R.PTD_CONFIG.finding(
             "ptd_config is an object; the reference checker expects a list and fails here",
-            file=_FILE, expected="a list of analyzer configurations", found="an object",
+            file=_FILE,
+            expected="a list of analyzer configurations",
+            found="an object",
         )
         return
     for index, config in enumerate(server.ptd_config, start=1):
@@ -68,6 +72,7 @@ def check_ptd_config(ctx: PowerContext) -> Iterator[Finding]:
             if len(channels) != 2 or flag is None or len(flag.split(",")) != 2:
                 yield R.PTD_CHANNELS.finding(
                     f"analyzer {index}: device {device} needs two channels",
-                    file=_FILE, expected="channel [a, b] and -c a,b",
+                    file=_FILE,
+                    expected="channel [a, b] and -c a,b",
                     found=f"channel {channels!r}, -c {flag!r}",
                 )

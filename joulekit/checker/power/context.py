@@ -182,9 +182,11 @@ class PowerContext:
         if rule is None:
             self.figure_problem = f"no metric defined for scenario {scenario!r} in this round"
             return None
-        inferred = "SingleStream" if (
-            scenario == "MultiStream" and self.detail.scenario == "SingleStream"
-        ) else None
+        inferred = (
+            "SingleStream"
+            if (scenario == "MultiStream" and self.detail.scenario == "SingleStream")
+            else None
+        )
         performance = None
         if rule.performance_key is not None:
             value = self.detail.get(rule.performance_key)
@@ -207,4 +209,3 @@ class PowerContext:
             return None
         samples = select_samples(spl.lines, *window)
         return sum(s.watts for s in samples) / len(samples) if samples else None
-

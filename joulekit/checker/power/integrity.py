@@ -31,7 +31,8 @@ def check_sources(ctx: PowerContext) -> Iterator[Finding]:
             continue
         closest = min(sets, key=lambda allowed: _distance(summary.sources, allowed))
         differing = sorted(
-            key for key in set(closest) | set(summary.sources)
+            key
+            for key in set(closest) | set(summary.sources)
             if closest.get(key) != summary.sources.get(key)
         )
         shown = ", ".join(differing[:5]) + (" ..." if len(differing) > 5 else "")
@@ -64,7 +65,9 @@ def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:
         if previous != digest:
             yield R.RESULTS_CHECKSUM.finding(
                 f"client.json and server.json record different hashes for {key}",
-                file=key, expected=previous, found=digest,
+                file=key,
+                expected=previous,
+                found=digest,
             )
     for relative in sorted(set(_required_session_files(ctx)) | set(recorded)):
         path = ctx.path(relative)
@@ -74,12 +77,16 @@ def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:
         if expected is None:
             yield R.RESULTS_CHECKSUM.finding(
                 f"{relative} is not recorded in client.json or server.json results",
-                file=relative, expected="a recorded SHA-1", found="not recorded",
+                file=relative,
+                expected="a recorded SHA-1",
+                found="not recorded",
             )
             continue
         actual = sha1_file(path)
         if actual != expected:
             yield R.RESULTS_CHECKSUM.finding(
                 f"{relative} changed after the run (SHA-1 differs from the recorded one)",
-                file=relative, expected=expected, found=actual,
+                file=relative,
+                expected=expected,
+                found=actual,
             )

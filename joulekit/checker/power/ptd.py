@@ -49,20 +49,26 @@ def check_provenance(ctx: PowerContext) -> Iterator[Finding]:
                 yield R.PROVENANCE.finding(
                     f"analyzer {analyzer.get('index', '?')} ({analyzer.get('url', '?')}) was "
                     f"measured by a {kind} source, not PTDaemon",
-                    file=name, expected="kind ptdaemon", found=f"kind {kind}",
+                    file=name,
+                    expected="kind ptdaemon",
+                    found=f"kind {kind}",
                 )
         reasons = block.get("not_valid_for_submission")
         if isinstance(reasons, list) and reasons and name == _SERVER:
             yield R.PROVENANCE.finding(
                 "the director marked this run not valid for submission: "
                 + "; ".join(str(r) for r in reasons),
-                file=name, expected="no reasons", found=f"{len(reasons)} reason(s)",
+                file=name,
+                expected="no reasons",
+                found=f"{len(reasons)} reason(s)",
             )
     for reply in ctx.identify_replies:
         if "joulekit" in reply.lower() or "simulat" in reply.lower():
             yield R.PROVENANCE.finding(
                 f"the analyzer identified itself as {reply.split(',')[0]!r}, not a PTDaemon meter",
-                file=_SERVER, expected="a PTDaemon Identify reply", found=reply[:80],
+                file=_SERVER,
+                expected="a PTDaemon Identify reply",
+                found=reply[:80],
             )
 
 
@@ -72,8 +78,10 @@ def check_identify(ctx: PowerContext) -> Iterator[Finding]:
     replies = ctx.identify_replies
     if not replies:
         yield R.PTD_DEVICE.finding(
-            "no Identify reply in ptd_messages", file=_SERVER,
-            expected="an Identify command and reply", found="none",
+            "no Identify reply in ptd_messages",
+            file=_SERVER,
+            expected="an Identify command and reply",
+            found="none",
         )
         return
     models = _allowed_models(ctx)
@@ -82,7 +90,8 @@ def check_identify(ctx: PowerContext) -> Iterator[Finding]:
         if _norm_model(model) not in models:
             yield R.PTD_DEVICE.finding(
                 f"analyzer model {model!r} is not allowed in {ctx.rules.round}",
-                file=_SERVER, expected=", ".join(sorted(set(ctx.rules.devices.values()))),
+                file=_SERVER,
+                expected=", ".join(sorted(set(ctx.rules.devices.values()))),
                 found=model,
             )
 
@@ -95,7 +104,9 @@ def check_ptd_version(ctx: PowerContext) -> Iterator[Finding]:
         if found not in allowed:
             yield R.PTD_VERSION.finding(
                 f"PTDaemon version {found or 'unknown'} is not accepted in {ctx.rules.round}",
-                file=_SERVER, expected=" or ".join(allowed), found=found or "no version= field",
+                file=_SERVER,
+                expected=" or ".join(allowed),
+                found=found or "no version= field",
             )
 
 
@@ -127,7 +138,9 @@ def check_replies(ctx: PowerContext) -> Iterator[Finding]:
         if not ok:
             yield R.PTD_REPLIES.finding(
                 f"ptd_messages[{index}] {cmd!r} answered {reply!r}",
-                file=_SERVER, expected=expected, found=reply,
+                file=_SERVER,
+                expected=expected,
+                found=reply,
             )
 
 
@@ -139,7 +152,9 @@ def check_interval(ctx: PowerContext) -> Iterator[Finding]:
             if interval != wanted:
                 yield R.PTD_INTERVAL.finding(
                     f"ptd_messages[{index}] {message.cmd!r} samples every {interval} ms",
-                    file=_SERVER, expected=f"Go,{wanted},...", found=message.cmd,
+                    file=_SERVER,
+                    expected=f"Go,{wanted},...",
+                    found=message.cmd,
                 )
 
 
@@ -167,21 +182,28 @@ def check_ranges_restored(ctx: PowerContext) -> Iterator[Finding]:
     if rr is None:
         if ctx.server is not None:
             yield R.RANGES_RESTORED.finding(
-                "no RR (read ranges) reply in ptd_messages", file=_SERVER,
-                expected="RR before ranging", found="none",
+                "no RR (read ranges) reply in ptd_messages",
+                file=_SERVER,
+                expected="RR before ranging",
+                found="none",
             )
         return
     fields = rr.reply.split(",")
     if len(fields) < 5 or fields[0] != "Ranges":
         yield R.RANGES_RESTORED.finding(
             f"RR reply {rr.reply!r} is not 'Ranges,<A auto>,<A>,<V auto>,<V>'",
-            file=_SERVER, expected="Ranges,...", found=rr.reply,
+            file=_SERVER,
+            expected="Ranges,...",
+            found=rr.reply,
         )
         return
     initial = {"A": _initial_range(fields[1], fields[2]), "V": _initial_range(fields[3], fields[4])}
     for unit in ("A", "V"):
-        sets = [m.cmd.split(",", 2)[2] for m in messages
-                if m.cmd.startswith(f"SR,{unit},") and m.cmd.count(",") >= 2]
+        sets = [
+            m.cmd.split(",", 2)[2]
+            for m in messages
+            if m.cmd.startswith(f"SR,{unit},") and m.cmd.count(",") >= 2
+        ]
         if ctx.reference:
             positions = (3, 4) if unit == "A" else (3,)
             candidates = [sets[p - 1] for p in positions if len(sets) >= p]
@@ -192,6 +214,7 @@ def check_ranges_restored(ctx: PowerContext) -> Iterator[Finding]:
         if not any(_same_range(value, initial[unit]) for value in candidates):
             yield R.RANGES_RESTORED.finding(
                 f"{label} does not restore the initial {unit} range",
-                file=_SERVER, expected=f"SR,{unit},{initial[unit]}",
+                file=_SERVER,
+                expected=f"SR,{unit},{initial[unit]}",
                 found=", ".join(f"SR,{unit},{v}" for v in candidates) or "no such command",
             )

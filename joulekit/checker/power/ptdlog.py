@@ -67,7 +67,9 @@ def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
     if not any(_ACTIVATED.search(e.message) for e in events[:first_ranging]):
         yield R.UNCERTAINTY_ACTIVE.finding(
             "no 'Uncertainty checking for Yokogawa... is activated' before ranging",
-            file=_FILE, expected="the activation line before ranging", found="absent",
+            file=_FILE,
+            expected="the activation line before ranging",
+            found="absent",
         )
 
 
@@ -121,7 +123,8 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
             inside = testing is not None and testing[0] < event.time < testing[1]
             if above and inside and float(above.group(1)) > limit:
                 finding = report(
-                    R.UNCERTAINTY, event,
+                    R.UNCERTAINTY,
+                    event,
                     f"uncertainty {above.group(1)} % above the {limit:g} % limit while testing",
                 )
                 if finding is not None:
@@ -146,5 +149,7 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
         times = f" ({group.count} times, first here)" if group.count > 1 else ""
         yield group.rule.finding(
             f"{group.message}{times}" + (f" {where}" if where else ""),
-            file=_FILE, line=group.first.line, severity=group.severity,
+            file=_FILE,
+            line=group.first.line,
+            severity=group.severity,
         )

@@ -23,8 +23,10 @@ _SPL = "run_1/spl.txt"
 def check_metric(ctx: PowerContext) -> Iterator[Finding]:
     if ctx.figure is None:
         yield R.METRIC.finding(
-            f"no power figure: {ctx.figure_problem}", file=_SPL,
-            expected="samples with W > 0 inside power_begin..power_end", found="none",
+            f"no power figure: {ctx.figure_problem}",
+            file=_SPL,
+            expected="samples with W > 0 inside power_begin..power_end",
+            found="none",
         )
 
 
@@ -36,7 +38,9 @@ def check_sample_count(ctx: PowerContext) -> Iterator[Finding]:
     if stats.samples < needed:
         yield R.SAMPLE_COUNT.finding(
             f"{stats.samples} samples in a {stats.window_s:.1f} s window",
-            file=_SPL, expected=f">= {needed:.0f} at 1 Hz", found=str(stats.samples),
+            file=_SPL,
+            expected=f">= {needed:.0f} at 1 Hz",
+            found=str(stats.samples),
         )
 
 
@@ -52,8 +56,10 @@ def check_gaps(ctx: PowerContext) -> Iterator[Finding]:
     if worst is not None:
         yield R.SAMPLE_GAP.finding(
             f"largest gap between samples is {worst[0]:.3f} s (before this line)",
-            file=_SPL, line=worst[1].line,
-            expected=f"<= {ctx.rules.max_gap_s:g} s", found=f"{worst[0]:.3f} s",
+            file=_SPL,
+            line=worst[1].line,
+            expected=f"<= {ctx.rules.max_gap_s:g} s",
+            found=f"{worst[0]:.3f} s",
         )
 
 
@@ -67,7 +73,9 @@ def check_coverage(ctx: PowerContext) -> Iterator[Finding]:
         if offset is not None and offset > edge:
             yield R.COVERAGE.finding(
                 f"no sample within {edge:g} s of {label}: {offset:.3f} s unmeasured",
-                file=_SPL, expected=f"<= {edge:g} s", found=f"{offset:.3f} s",
+                file=_SPL,
+                expected=f"<= {edge:g} s",
+                found=f"{offset:.3f} s",
             )
 
 

@@ -24,7 +24,9 @@ def check_uuid(ctx: PowerContext) -> Iterator[Finding]:
     if client.uuid != server.uuid or not client.uuid:
         yield R.UUID.finding(
             "client.json and server.json record different UUIDs",
-            file="power/client.json", expected=str(server.uuid), found=str(client.uuid),
+            file="power/client.json",
+            expected=str(server.uuid),
+            found=str(client.uuid),
         )
 
 
@@ -35,7 +37,9 @@ def check_session_name(ctx: PowerContext) -> Iterator[Finding]:
     if client.session_name != server.session_name or not client.session_name:
         yield R.SESSION.finding(
             "client.json and server.json record different session names",
-            file="power/client.json", expected=server.session_name, found=client.session_name,
+            file="power/client.json",
+            expected=server.session_name,
+            found=client.session_name,
         )
 
 
@@ -47,19 +51,24 @@ def check_messages(ctx: PowerContext) -> Iterator[Finding]:
         yield R.MESSAGES.finding(
             "client.json and server.json record a different number of messages",
             file="power/client.json",
-            expected=str(len(server.messages)), found=str(len(client.messages)),
+            expected=str(len(server.messages)),
+            found=str(len(client.messages)),
         )
         return
     for index, (mine, theirs) in enumerate(zip(client.messages, server.messages, strict=True), 1):
         if mine.cmd != theirs.cmd:
             yield R.MESSAGES.finding(
-                f"message {index}: commands differ", file="power/client.json",
-                expected=theirs.cmd, found=mine.cmd,
+                f"message {index}: commands differ",
+                file="power/client.json",
+                expected=theirs.cmd,
+                found=mine.cmd,
             )
         elif mine.cmd != "time" and mine.reply != theirs.reply:
             yield R.MESSAGES.finding(
-                f"message {index} ({mine.cmd!r}): replies differ", file="power/client.json",
-                expected=theirs.reply, found=mine.reply,
+                f"message {index} ({mine.cmd!r}): replies differ",
+                file="power/client.json",
+                expected=theirs.reply,
+                found=mine.reply,
             )
 
 
@@ -69,8 +78,10 @@ def check_protocol(ctx: PowerContext) -> Iterator[Finding]:
             continue
         if not summary.messages:
             yield R.PROTOCOL.finding(
-                "no protocol handshake recorded", file=name,
-                expected="mlcommons/power client vN", found="no messages",
+                "no protocol handshake recorded",
+                file=name,
+                expected="mlcommons/power client vN",
+                found="no messages",
             )
             continue
         hello = summary.messages[0]
@@ -78,7 +89,8 @@ def check_protocol(ctx: PowerContext) -> Iterator[Finding]:
         server_v = _SERVER_HELLO.match(hello.reply)
         if not client_v or not server_v or client_v.group(1) != server_v.group(1):
             yield R.PROTOCOL.finding(
-                "the handshake does not pair client vN with server vN", file=name,
+                "the handshake does not pair client vN with server vN",
+                file=name,
                 expected="mlcommons/power client vN -> mlcommons/power server vN",
                 found=f"{hello.cmd} -> {hello.reply}",
             )
@@ -88,5 +100,7 @@ def check_debug(ctx: PowerContext) -> Iterator[Finding]:
     if ctx.server is not None and ctx.server.debug is True:
         yield R.DEBUG.finding(
             "server.json says the director ran in debug mode",
-            file="power/server.json", expected="debug absent or false", found="true",
+            file="power/server.json",
+            expected="debug absent or false",
+            found="true",
         )

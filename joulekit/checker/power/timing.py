@@ -27,7 +27,8 @@ def check_skew(ctx: PowerContext) -> Iterator[Finding]:
         mine, theirs = client.phases.get(phase, []), server.phases.get(phase, [])
         if len(mine) != 4 or len(theirs) != 4:
             yield R.SKEW.finding(
-                f"{phase}: phase points missing", file="power/client.json",
+                f"{phase}: phase points missing",
+                file="power/client.json",
                 expected="4 points in client.json and server.json",
                 found=f"{len(mine)} and {len(theirs)}",
             )
@@ -38,7 +39,8 @@ def check_skew(ctx: PowerContext) -> Iterator[Finding]:
                 yield R.SKEW.finding(
                     f"{phase} '{label}': client and director clocks differ by {diff * 1000:.0f} ms",
                     file="power/client.json",
-                    expected=f"<= {ctx.rules.max_skew_ms:.0f} ms", found=f"{diff * 1000:.0f} ms",
+                    expected=f"<= {ctx.rules.max_skew_ms:.0f} ms",
+                    found=f"{diff * 1000:.0f} ms",
                 )
 
 
@@ -60,9 +62,11 @@ def check_window_in_phase(ctx: PowerContext) -> Iterator[Finding]:
             record = detail.record(key)
             if moment is None:
                 yield R.WINDOW_IN_PHASE.finding(
-                    f"{key} missing or unreadable", file=file,
+                    f"{key} missing or unreadable",
+                    file=file,
                     line=record.line if record else None,
-                    expected="MM-DD-YYYY HH:MM:SS.mmm", found="none",
+                    expected="MM-DD-YYYY HH:MM:SS.mmm",
+                    found="none",
                 )
                 continue
             value = moment.timestamp()
@@ -72,7 +76,8 @@ def check_window_in_phase(ctx: PowerContext) -> Iterator[Finding]:
             if not any(low < value + off < high for off in offsets):
                 yield R.WINDOW_IN_PHASE.finding(
                     f"{key} is outside the {phase} phase of the client",
-                    file=file, line=record.line if record else None,
+                    file=file,
+                    line=record.line if record else None,
                     expected=f"{format_mlperf_time(from_epoch(low))} .. "
                     f"{format_mlperf_time(from_epoch(high))}",
                     found=format_mlperf_time(moment),
@@ -91,7 +96,8 @@ def check_durations(ctx: PowerContext) -> Iterator[Finding]:
         yield R.TESTING_SHORT.finding(
             f"the testing window is more than {percent} percent shorter than ranging",
             file="run_1/mlperf_log_detail.txt",
-            expected=f">= {ratio * r:.1f} s", found=f"{t:.1f} s",
+            expected=f">= {ratio * r:.1f} s",
+            found=f"{t:.1f} s",
         )
 
 
@@ -103,8 +109,10 @@ def check_min_duration(ctx: PowerContext) -> Iterator[Finding]:
         record = ctx.detail.record("power_end")
         yield R.MIN_DURATION.finding(
             f"the testing power window lasts {seconds:.1f} s",
-            file="run_1/mlperf_log_detail.txt", line=record.line if record else None,
-            expected=f">= {ctx.rules.min_testing_s:.0f} s", found=f"{seconds:.1f} s",
+            file="run_1/mlperf_log_detail.txt",
+            line=record.line if record else None,
+            expected=f">= {ctx.rules.min_testing_s:.0f} s",
+            found=f"{seconds:.1f} s",
         )
 
 
@@ -120,5 +128,6 @@ def check_power_drop(ctx: PowerContext) -> Iterator[Finding]:
             f"mean testing power {testing:.2f} W is {-change:.1f} % below ranging "
             f"{ranging:.2f} W" + (f" (mean PF {pf:.3f})" if pf is not None else ""),
             file="run_1/spl.txt",
-            expected=f">= -{ctx.rules.max_drop_percent:g} %", found=f"{change:.1f} %",
+            expected=f">= -{ctx.rules.max_drop_percent:g} %",
+            found=f"{change:.1f} %",
         )

@@ -1,0 +1,165 @@
+"""``joulekit check PATH``: check a performance folder, a result folder or a whole tree.
+
+Exit status: 0 clean, 1 errors, 2 warnings only (notices never count), 3 for a usage
+error. ``--explain RULE`` prints one rule from the registry, with the threshold and its
+source from the round's pack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from joulekit.checker.options import CheckOptions, load_sources_checksums
+from joulekit.checker.output import render_table, to_csv, to_json, to_junit
+from joulekit.checker.registry import REGISTRY, load_extensions
+from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.checker.runner import check_path
+from joulekit.errors import EXIT_OK, UserError
+from joulekit.formats.atomic import atomic_write_text
+from joulekit.rules import available_rounds, load_pack
+
+#: show a progress bar from this many results on
+_PROGRESS_FROM = 3
+
+
+def _lookup(pack_power: dict[str, Any], ref: str) -> Any:
+    node: Any = pack_power
+    for part in ref.split(".")[1:]:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def explain(rule_id: str, round_name: str | None) -> str:
+    """The text ``--explain`` prints for one rule."""
+    load_extensions()
+    rule = REGISTRY.get(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in REGISTRY)
+        raise UserError(f"no rule {rule_id!r}; known rules: {known}")
+    lines = [
+        f"{rule.id}: {rule.title} (default severity: {rule.severity})",
+        "",
+        rule.explanation,
+        "",
+        f"Fix: {rule.fix}",
+    ]
+    if rule.pack_ref:
+        pack = load_pack(round_name or available_rounds()[-1])
+        section = rule.pack_ref.split(".")[0]
+        value = _lookup(pack.sections.get(section, {}), rule.pack_ref)
+        lines += ["", f"Rule pack {pack.round}: {rule.pack_ref} = {value!r}"]
+        note = pack.cite(rule.pack_ref)
+        if note:
+            lines.append(f"Source: {note}")
+    if rule.reference:
+        text = (
+            "the reference power checker has no such check"
+            if rule.reference == "absent"
+            else rule.reference
+        )
+        lines += ["", f"Reference checker (--compat reference): {text}"]
+    return "\n".join(lines) + "\n"
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.explain:
+        sys.stdout.write(explain(args.explain, args.round))
+        return EXIT_OK
+    if args.path is None:
+        raise UserError("give a PATH to check (or --explain RULE)")
+    sources = None
+    if args.sources_checksums:
+        sources = load_sources_checksums(args.sources_checksums)
+    options = CheckOptions(
+        compat=args.compat,
+        round=args.round,
+        sources_sets=sources,
+        sources_file=str(args.sources_checksums) if args.sources_checksums else None,
+    )
+    report = _check_with_progress(Path(args.path), options, args.jobs, args.no_progress)
+    _emit(report, args)
+    return report.exit_code()
+
+
+def _check_with_progress(
+    path: Path, options: CheckOptions, jobs: int | None, quiet: bool
+) -> CheckReport:
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("check", total=None)
+
+        def total(count: int) -> None:
+            progress.update(task, total=count, visible=count >= _PROGRESS_FROM)
+
+        def advance(_: ResultReport) -> None:
+            progress.advance(task)
+
+        return check_path(path, options, jobs=jobs, progress=advance, on_total=total)
+
+
+def _emit(report: CheckReport, args: argparse.Namespace) -> None:
+    if args.format == "table":
+        if args.output:
+            console = Console(file=open(args.output, "w", encoding="utf-8"), width=140)  # noqa: SIM115
+            render_table(report, console, show_notices=args.notices)
+            console.file.close()
+        else:
+            render_table(report, Console(), show_notices=args.notices)
+        return
+    text = {"json": to_json, "junit": to_junit, "csv": to_csv}[args.format](report)
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check a power result, a result folder or a tree",
+        description="Check MLPerf power results against the rule pack of their round. "
+        "Exit 0 clean, 1 errors, 2 warnings only.",
+    )
+    parser.add_argument("path", nargs="?", help="performance folder, result folder or tree")
+    parser.add_argument("--round", help="round to check against (default: detect, and say why)")
+    parser.add_argument(
+        "--compat",
+        choices=["correct", "reference"],
+        default="correct",
+        help="'reference' reproduces the reference power checker's verdicts, bugs included",
+    )
+    parser.add_argument(
+        "--sources-checksums",
+        metavar="FILE",
+        help="allowed director source hashes (the round's sources_checksums.json); "
+        "without it the sources check is reported as not checked",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["table", "json", "junit", "csv"],
+        default="table",
+        help="output format (default: a table for people)",
+    )
+    parser.add_argument("--output", "-o", help="write the report to this file")
+    parser.add_argument("--explain", metavar="RULE", help="explain one rule and exit")
+    parser.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    parser.add_argument("--notices", action="store_true", help="also list notices in the table")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=_run)

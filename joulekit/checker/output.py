@@ -1,0 +1,195 @@
+"""Report renderers: a rich table for people; JSON, JUnit XML and CSV for tools.
+
+Every renderer reads the same :class:`CheckReport` and the rule registry, so a rule's
+title and severity read the same in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.etree import ElementTree as ET
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from joulekit.checker.registry import REGISTRY
+from joulekit.checker.report import CheckReport, ResultReport
+
+_STYLE = {"error": "bold red", "warning": "yellow", "notice": "dim"}
+
+
+def to_json(report: CheckReport) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
+
+
+def _figure_text(result: ResultReport) -> str:
+    figure = result.figure
+    if figure is None:
+        return "-"
+    text = f"{figure.value:.10g} {figure.unit}"
+    if figure.inferred_from:
+        text += f" (x8 from {figure.inferred_from})"
+    return text
+
+
+def _efficiency_text(result: ResultReport) -> str:
+    figure = result.figure
+    if figure is None or figure.efficiency is None:
+        return "-"
+    return f"{figure.efficiency:.4g} {figure.efficiency_unit}"
+
+
+def render_table(report: CheckReport, console: Console, *, show_notices: bool = False) -> None:
+    table = Table(title=f"joulekit check ({len(report.results)} power result(s))", expand=False)
+    for column in ("result", "round", "scenario", "power", "efficiency", "verdict"):
+        table.add_column(column, overflow="fold")
+    for result in report.results:
+        verdict = (
+            Text("valid", style="green") if result.valid else Text("INVALID", style="bold red")
+        )
+        if result.valid and result.warnings:
+            verdict = Text(f"valid, {result.warnings} warning(s)", style="yellow")
+        elif not result.valid:
+            verdict.append(f" ({result.errors} error(s))")
+        table.add_row(
+            _short(result.path),
+            result.round,
+            result.scenario or "?",
+            _figure_text(result),
+            _efficiency_text(result),
+            verdict,
+        )
+    console.print(table)
+    for result in report.results:
+        shown = [f for f in result.findings if show_notices or f.severity != "notice"]
+        if not shown and not result.compat_differences:
+            continue
+        console.print(Text(_short(result.path), style="bold"))
+        if result.round_reason:
+            console.print(Text(f"  round {result.round}: {result.round_reason}", style="dim"))
+        for finding in shown:
+            line = Text("  ")
+            line.append(f"{finding.severity:<7} ", style=_STYLE[finding.severity])
+            line.append(f"{finding.rule} ", style="bold")
+            where = finding.where()
+            if where:
+                line.append(f"{where}: ", style="cyan")
+            line.append(finding.message)
+            if finding.expected is not None or finding.found is not None:
+                line.append(f"  [expected {finding.expected}, found {finding.found}]", style="dim")
+            console.print(line)
+        if result.compat_differences:
+            console.print(
+                Text(
+                    "  rules whose verdict differs from the default mode: "
+                    + ", ".join(result.compat_differences),
+                    style="magenta",
+                )
+            )
+    console.print(
+        f"{len(report.results)} result(s): {report.errors} error(s), {report.warnings} warning(s)"
+    )
+
+
+def _short(path: str) -> str:
+    parts = path.replace("\\", "/").split("/")
+    if parts and parts[-1] == "performance":
+        parts = parts[:-1]
+    return "/".join(parts[-3:])
+
+
+def to_junit(report: CheckReport) -> str:
+    """One test suite per result, one test case per rule that ran or fired."""
+    suites = ET.Element("testsuites", name="joulekit check")
+    rule_ids = [rule.id for rule in REGISTRY if rule.id.startswith("PWR")]
+    for result in report.results:
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=result.path,
+            tests=str(len(rule_ids)),
+            failures=str(result.errors),
+            errors="0",
+        )
+        by_rule: dict[str, list[str]] = {}
+        for finding in result.findings:
+            by_rule.setdefault(finding.rule, [])
+        for rule_id in sorted(set(rule_ids) | set(by_rule)):
+            rule = REGISTRY.get(rule_id)
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=result.path,
+                name=f"{rule_id} {rule.title if rule else ''}".strip(),
+            )
+            findings = [f for f in result.findings if f.rule == rule_id]
+            errors = [f for f in findings if f.severity == "error"]
+            if errors:
+                failure = ET.SubElement(case, "failure", message=errors[0].message, type="error")
+                failure.text = "\n".join(f"{f.where()}: {f.message}" for f in errors)
+            others = [f for f in findings if f.severity != "error"]
+            if others:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(f"{f.severity}: {f.where()}: {f.message}" for f in others)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+CSV_COLUMNS = (
+    "path",
+    "round",
+    "scenario",
+    "valid",
+    "metric",
+    "value",
+    "unit",
+    "efficiency",
+    "efficiency_unit",
+    "rule",
+    "severity",
+    "message",
+    "file",
+    "line",
+    "expected",
+    "found",
+)
+
+
+def to_csv(report: CheckReport) -> str:
+    """One row per finding; a result without findings gets one row with an empty rule."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in report.results:
+        figure = result.figure
+        head = [
+            result.path,
+            result.round,
+            result.scenario or "",
+            result.valid,
+            figure.metric if figure else "",
+            repr(figure.value) if figure else "",
+            figure.unit if figure else "",
+            repr(figure.efficiency) if figure and figure.efficiency is not None else "",
+            figure.efficiency_unit if figure else "",
+        ]
+        rows = result.findings or [None]
+        for finding in rows:
+            if finding is None:
+                writer.writerow([*head, "", "", "", "", "", "", ""])
+            else:
+                writer.writerow(
+                    [
+                        *head,
+                        finding.rule,
+                        finding.severity,
+                        finding.message,
+                        finding.file or "",
+                        "" if finding.line is None else finding.line,
+                        finding.expected or "",
+                        finding.found or "",
+                    ]
+                )
+    return buffer.getvalue()
