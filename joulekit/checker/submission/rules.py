@@ -6,6 +6,7 @@ and the reports read the same text the check was written against.
 
 from __future__ import annotations
 
+from joulekit.checker.findings import Severity
 from joulekit.checker.registry import REGISTRY, Rule
 
 
@@ -13,7 +14,8 @@ def _rule(
     rule_id: str, title: str, explanation: str, fix: str, *, pack_ref: str = "",
     severity: str = "error", reference: str = "",
 ) -> Rule:
-    sev = "warning" if severity == "warning" else "notice" if severity == "notice" else "error"
+    sev: Severity = "warning" if severity == "warning" else (
+        "notice" if severity == "notice" else "error")
     return REGISTRY.add(
         Rule(rule_id, title, sev, explanation, fix, pack_ref=pack_ref, reference=reference)
     )
@@ -76,8 +78,10 @@ SYSTEM_FIELD_EMPTY = _rule("SUB-SYSTEM-FIELD-EMPTY", "system field must not be e
 SYSTEM_FIELD_VALUE = _rule("SUB-SYSTEM-FIELD-VALUE", "system field value not allowed",
     "status and system_type take fixed values.", "Use one of the allowed values.",
     pack_ref="submission.system.allowed_values")
-SYSTEM_PLACEHOLDER = _rule("SUB-SYSTEM-PLACEHOLDER", "template placeholder left in the system description",
-    "joulekit init marks what it could not detect with 'TODO:'; a placeholder is not a description.",
+SYSTEM_PLACEHOLDER = _rule("SUB-SYSTEM-PLACEHOLDER",
+    "template placeholder left in the system description",
+    "joulekit init marks what it could not detect with TODO:; a placeholder is not a "
+    "description.",
     "Replace every 'TODO:' value.")
 SYSTEM_POWER_FIELDS = _rule("SUB-SYSTEM-POWER-FIELDS", "power fields missing for a power result",
     "A system with power results must describe power management, PSUs, firmware and NICs.",
@@ -149,11 +153,13 @@ PERF_TOKEN_LATENCY = _rule("SUB-PERF-TOKEN-LATENCY", "token latencies not met",
 PERF_SCENARIO = _rule("SUB-PERF-SCENARIO", "the run's scenario differs from its folder",
     "A folder's scenario must be the run's, or an inference the round allows.",
     "Move the run to its scenario folder.", pack_ref="submission.inferred_results")
-PERF_INFERRED_POWER = _rule("SUB-PERF-INFERRED-POWER", "inferred result does not reuse the base run's power",
+PERF_INFERRED_POWER = _rule("SUB-PERF-INFERRED-POWER",
+    "inferred result does not reuse the base run's power",
     "An inferred result must carry the very power files of the run it is inferred from.",
     "Copy the base scenario's performance folder unchanged.")
 PERF_EQUAL_ISSUE = _rule("SUB-PERF-EQUAL-ISSUE", "equal-issue mode off",
-    "In v4.1 some benchmarks must run in equal-issue mode.", "Enable sample_concatenate_permutation.",
+    "In v4.1 some benchmarks must run in equal-issue mode.",
+    "Enable sample_concatenate_permutation.",
     pack_ref="submission.benchmarks")
 PERF_NETWORK_SUT = _rule("SUB-PERF-NETWORK-SUT", "network SUT name",
     "A network-division SUT name must contain 'Network SUT'.", "Rename the SUT.",
@@ -161,7 +167,8 @@ PERF_NETWORK_SUT = _rule("SUB-PERF-NETWORK-SUT", "network SUT name",
 
 # accuracy
 ACC_FILES = _rule("SUB-ACC-FILES", "accuracy files missing",
-    "accuracy/ holds the LoadGen logs, the accuracy log and accuracy.txt.", "Copy the accuracy run.",
+    "accuracy/ holds the LoadGen logs, the accuracy log and accuracy.txt.",
+    "Copy the accuracy run.",
     pack_ref="submission.accuracy.required_files")
 ACC_TARGET = _rule("SUB-ACC-TARGET", "accuracy outside the target",
     "Every metric must reach its target and stay under its upper limit.",

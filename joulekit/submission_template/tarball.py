@@ -1,0 +1,62 @@
+"""A deterministic tarball and its SHA-256 manifest.
+
+Entries are sorted, owners, modes and times are fixed and the gzip header carries no
+time or name, so packing the same tree twice gives the same bytes, and a reviewer can
+compare hashes instead of trees.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tarfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
+
+FIXED_MTIME = 0
+
+
+def _members(root: Path, include: Iterable[Path] | None) -> list[Path]:
+    paths = sorted(include) if include is not None else sorted(root.rglob("*"))
+    return [p for p in paths if p.is_file() or p.is_dir()]
+
+
+def build_tarball(root: Path, out: Path, *, include: Iterable[Path] | None = None) -> str:
+    """Pack ``root``'s contents (or only ``include``) into ``out``; returns its SHA-256.
+
+    Also writes ``<out stem>.manifest.sha256`` (``sha256sum -c`` format, paths relative to
+    the extraction folder) and ``<out>.sha256`` with the tarball's own hash.
+    """
+    members = _members(root, include)
+    raw = io.BytesIO()
+    manifest: list[str] = []
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(members, key=lambda p: p.relative_to(root).as_posix()):
+            rel = path.relative_to(root).as_posix()
+            info = tarfile.TarInfo(rel)
+            info.mtime = FIXED_MTIME
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            if path.is_dir():
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+                continue
+            data = path.read_bytes()
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+            manifest.append(f"{hashlib.sha256(data).hexdigest()}  {rel}")
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=9) as gz:
+        gz.write(raw.getvalue())
+    blob = packed.getvalue()
+    digest = hashlib.sha256(blob).hexdigest()
+    atomic_write_bytes(out, blob)
+    name = out.name.removesuffix(".gz").removesuffix(".tar")
+    atomic_write_text(out.with_name(f"{name}.manifest.sha256"), "\n".join(manifest) + "\n")
+    atomic_write_text(out.with_name(out.name + ".sha256"), f"{digest}  {out.name}\n")
+    return digest
