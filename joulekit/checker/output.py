@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from joulekit.checker.findings import Finding
 from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
 
@@ -175,7 +176,7 @@ def to_csv(report: CheckReport) -> str:
             repr(figure.efficiency) if figure and figure.efficiency is not None else "",
             figure.efficiency_unit if figure else "",
         ]
-        rows = result.findings or [None]
+        rows: list[Finding | None] = list(result.findings) or [None]
         for finding in rows:
             if finding is None:
                 writer.writerow([*head, "", "", "", "", "", "", ""])
