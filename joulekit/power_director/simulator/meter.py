@@ -21,8 +21,8 @@ from joulekit.power_director.simulator.faults import Fault
 from joulekit.power_director.simulator.load import LoadModel
 
 INVALID = -1.0
-#: power factor forced by the ``uncertainty-high`` fault: tan(phi) x 0.1 % alone is ~1.2 %
-LOW_PF = 0.08
+#: relative uncertainty the ``uncertainty-high`` fault aims at (a load far below its range)
+HIGH_UNCERTAINTY = 0.015
 
 
 class SimClock:
@@ -163,6 +163,19 @@ class SimMeter:
         return "Ranges," + group(self.ranges[int(selector) - 1])
 
     # ----- sampling -----------------------------------------------------------------
+    def _low_load(self, pf: float) -> float:
+        """Per-channel watts so small against the fixed ranges that uncertainty is ~1.5 %.
+
+        This is how uncertainty really exceeds 1 %: the load falls far below the range
+        it was measured on, so the range term dominates.
+        """
+        r = self.ranges[self.channels[0] - 1]
+        acc = self.device.model.accuracy
+        tan_phi = math.sqrt(max(0.0, 1 - pf * pf)) / pf
+        margin = HIGH_UNCERTAINTY - acc.reading - acc.reading_12m - tan_phi * acc.pf0
+        apparent = acc.range * r.volts * r.amps / margin
+        return apparent * pf
+
     def _faults_at(self, name: str, index: int) -> bool:
         return any(f.name == name and f.covers(index) for f in self.faults)
 
@@ -174,8 +187,10 @@ class SimMeter:
             self.log("WARNING: Missed 1 samples")
             return
         total = self.load.power(time.monotonic() - self._t0)
-        pf = LOW_PF if self._faults_at("uncertainty-high", index) else self.load.pf
+        pf = self.load.pf
         share = total / len(self.channels)
+        if self._faults_at("uncertainty-high", index):
+            share = self._low_load(pf)
         readings: list[tuple[float, float, float, float]] = []
         parts: list[tuple[float, float | None]] = []
         valid = True
