@@ -106,12 +106,12 @@ def run(args: argparse.Namespace) -> int:
             "Settle wait is %g s instead of %g s: results are not valid for submission",
             config.settle_seconds, COMPLIANT_SETTLE_SECONDS,
         )  # fmt: skip
-    factories = make_factories(config, log)
 
     def announce(host: str, port: int) -> None:
         print(f"joulekit director: listening on {host}:{port}", flush=True)
 
-    director = Director(config, factories, log, on_listen=announce)
+    director = Director(config, [], log, on_listen=announce)
+    director.factories = list(make_factories(config, log, director.output_dir))
     if config.output_dir is not None:
         file_handler = logging.FileHandler(Path(config.output_dir) / "director.log")
     else:

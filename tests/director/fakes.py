@@ -80,8 +80,15 @@ class FakeAnalyzer(Analyzer):
         self._call("Stop", "Stopping untimed measurement")
         base = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC) + timedelta(seconds=self.offset_s)
         return [
-            Sample(base + timedelta(seconds=i), time.monotonic(), 100.0 + i, 230.0 + i,
-                   self.amps + i / 10, 0.9, self.mark)
+            Sample(
+                base + timedelta(seconds=i),
+                time.monotonic(),
+                100.0 + i,
+                230.0 + i,
+                self.amps + i / 10,
+                0.9,
+                self.mark,
+            )
             for i in range(self.count)
             if i not in self.skip
         ]
@@ -96,7 +103,10 @@ def running_director(
     tmp_path: Path, analyzers: list[FakeAnalyzer], **config_kw: object
 ) -> Iterator[Director]:
     config = DirectorConfig(
-        listen_port=0, settle_seconds=0.0, output_dir=tmp_path / "director", **config_kw  # type: ignore[arg-type]
+        listen_port=0,
+        settle_seconds=0.0,
+        output_dir=tmp_path / "director",
+        **config_kw,  # type: ignore[arg-type]
     )
     queue = list(analyzers)
     factories = [lambda a=a: a for a in queue]

@@ -36,7 +36,11 @@ def test_reference_layout(tmp_path: Path) -> None:
     path = tmp_path / "server.conf"
     path.write_text(GOOD)
     config = load_config(path)
-    assert (config.listen_host, config.listen_port, config.ranging_mode) == ("10.0.0.5", 4951, "MAX")
+    assert (config.listen_host, config.listen_port, config.ranging_mode) == (
+        "10.0.0.5",
+        4951,
+        "MAX",
+    )
     first, second = config.ptd_analyzers
     assert (first.device_type, first.interface_flag, first.network_port) == (49, "-y", 8888)
     assert second.channel == (1, 2) and second.network_port == 8889
@@ -57,8 +61,11 @@ def test_stale_template_layout_warns_with_the_fix(tmp_path: Path) -> None:
     [
         ("[ptd]\nptd=x\n", r"needs a \[server\] section"),
         ("[server]\nntpServer=x\nrangingMode=HUGE\n", "rangingMode must be AUTO or MAX"),
-        ("[server]\nntpServer=x\n[ptd]\nptd=x\n[analyzer1]\ndeviceType=77\ninterfaceFlag=\n"
-         "devicePort=p\n", "needs channel with 2"),
+        (
+            "[server]\nntpServer=x\n[ptd]\nptd=x\n[analyzer1]\ndeviceType=77\ninterfaceFlag=\n"
+            "devicePort=p\n",
+            "needs channel with 2",
+        ),
         ("[server]\nntpServer=x\nlisten=nowhere\n", "listen must be 'ADDRESS PORT'"),
     ],
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from joulekit.power_director import protocol as p
+
 from .fakes import FakeAnalyzer, running_director
 
 
@@ -87,13 +88,20 @@ def test_full_session_transcript(tmp_path: Path) -> None:
             on_disk = (director.output_dir / sid / "run_1" / "spl.txt").read_bytes()
             assert body == on_disk and body.startswith(b"Time,01-02-2025 03:04:05.000,")
             assert wire.ask(f"download,{sid},../secrets") == b"Error: file not allowed\r\n"
-            assert wire.ask(f"download,other,run_1/spl.txt") == b"Error: unknown session\r\n"
+            assert wire.ask("download,other,run_1/spl.txt") == b"Error: unknown session\r\n"
             assert wire.ask(f"cleanup,{sid}") == b"OK\r\n"
             assert not (director.output_dir / sid).exists()
         finally:
             wire.close()
     # ranging AUTO, testing V = max V, A = 1.1 × max A, then restore via close()
-    assert fake.calls[:6] == ["open", "Identify", "RR", "SR,V,Auto", "SR,A,Auto", f"Go,1000,0,{sid}_ranging"]
+    assert fake.calls[:6] == [
+        "open",
+        "Identify",
+        "RR",
+        "SR,V,Auto",
+        "SR,A,Auto",
+        f"Go,1000,0,{sid}_ranging",
+    ]
     assert "SR,V,232.0" in fake.calls
     assert any(c.startswith("SR,A,2.42") for c in fake.calls), fake.calls
     assert fake.closed == 1
@@ -140,7 +148,9 @@ def test_shared_key_guards_set_ntp_and_stop(tmp_path: Path) -> None:
         assert wire.ask("stop") == b"Error: authentication required\r\n"
         assert wire.ask("set_ntp,deadbeef") == b"Error: authentication required\r\n"
         proof = p.auth_proof("s3cret", "set_ntp")
-        assert wire.ask(f"set_ntp,{proof}") == b"Error: the director has no ntpServer configured\r\n"
+        assert (
+            wire.ask(f"set_ntp,{proof}") == b"Error: the director has no ntpServer configured\r\n"
+        )
         assert wire.ask(f"stop,{p.auth_proof('s3cret', 'stop')}") == b"OK\r\n"
         wire.close()
 

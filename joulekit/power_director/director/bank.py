@@ -36,6 +36,7 @@ class BankMember:
 
     index: int  # 1-based, as in ``Analyzer i`` and ``[analyzerN]``
     analyzer: Analyzer
+    factory: AnalyzerFactory | None = None
     identity: Identity | None = None
     initial: Ranges | None = None
     closed: bool = False
@@ -76,7 +77,7 @@ class AnalyzerBank:
                 analyzer = factory()
             except AnalyzerError as err:
                 raise BankError(f"analyzer {index}: {err}") from err
-            self.members.append(BankMember(index, analyzer))
+            self.members.append(BankMember(index, analyzer, factory))
 
         def opening(member: BankMember) -> None:
             member.analyzer.open()

@@ -1,46 +1,82 @@
 """Turn the configuration into analyzer factories (one fresh analyzer per session).
 
 A URL (``ptd://…``, ``sim://49``, ``visa://…``) goes through ``open_analyzer``; an
-``[analyzerN]`` section of the reference config goes to the PTDaemon supervisor with
-the reference argv.
+``[analyzerN]`` section of the reference config starts PTDaemon with the reference argv
+(``TZ=UTC``, console teed to ``ptd_logs_analyzer_<i>.txt``) through ``spawn_ptd``.
+A factory also carries the ``ptd_config`` entry that ``server.json`` records.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.power_director.analyzers import build_ptd_argv, open_analyzer, spawn_ptd
 from joulekit.power_director.analyzers.base import Analyzer
 from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
-from joulekit.power_director.director.bank import AnalyzerFactory
 
 
-def _url_factory(url: str) -> AnalyzerFactory:
-    from joulekit.power_director.analyzers import open_analyzer
+class UrlFactory:
+    """An analyzer named by a URL; ``ptd_config`` is filled from its identity later."""
 
-    def make() -> Analyzer:
-        return open_analyzer(url)
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.ptd_config: dict[str, Any] | None = None
+        if url.split(":", 1)[0] == "ptd":
+            open_analyzer(url)  # a malformed URL fails at start-up, not at the first session
 
-    return make
-
-
-def _ptd_factory(binary: str, section: PtdAnalyzerConfig) -> AnalyzerFactory:
-    from joulekit.power_director.analyzers import ptd_supervised
-
-    def make() -> Analyzer:
-        return ptd_supervised(binary, section)
-
-    return make
+    def __call__(self) -> Analyzer:
+        return open_analyzer(self.url)
 
 
-def make_factories(config: DirectorConfig, log: logging.Logger) -> list[AnalyzerFactory]:
-    factories: list[AnalyzerFactory] = []
+class PtdFactory:
+    """PTDaemon started by the director for one ``[analyzerN]`` section."""
+
+    def __init__(self, binary: str, section: PtdAnalyzerConfig, workdir: Path) -> None:
+        self.section = section
+        self.console = workdir / f"ptd_logs_analyzer_{section.index}.txt"
+        self.argv = build_ptd_argv(
+            binary,
+            workdir / f"ptd_logfile_{section.index}.log",
+            section.network_port,
+            section.device_type,
+            section.device_port,
+            interface_flag=section.interface_flag,
+            channel=section.channel,
+            gpib_board=section.gpib_board,
+            dc_flag=section.dc_flag,
+        )
+        self.ptd_config: dict[str, Any] | None = {
+            "command": self.argv,
+            "device_type": section.device_type,
+            "interface_flag": section.interface_flag,
+            "dc_flag": section.dc_flag,
+            "device_port": section.device_port,
+            "channel": list(section.channel) if section.channel else None,
+        }
+
+    def __call__(self) -> Analyzer:
+        return spawn_ptd(
+            self.argv,
+            self.section.network_port,
+            self.console,
+            channels=self.section.channel or (),
+            device_type=self.section.device_type,
+        )
+
+
+def make_factories(
+    config: DirectorConfig, log: logging.Logger, workdir: Path
+) -> list[UrlFactory | PtdFactory]:
+    factories: list[UrlFactory | PtdFactory] = []
     if config.ptd_analyzers:
         if not config.ptd_binary:
             raise UserError("the config names analyzers but [ptd] ptd (the binary) is missing")
         for section in config.ptd_analyzers:
-            factories.append(_ptd_factory(config.ptd_binary, section))
+            factories.append(PtdFactory(config.ptd_binary, section, workdir))
     for url in config.analyzer_urls:
-        factories.append(_url_factory(url))
+        factories.append(UrlFactory(url))
     log.info("%d analyzer(s) configured", len(factories))
     return factories

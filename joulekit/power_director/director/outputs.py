@@ -28,7 +28,7 @@ from joulekit.formats.ptd_out import PtdOutEntry
 from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
 from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
 from joulekit.power_director.analyzers.base import Sample
-from joulekit.power_director.director.bank import AnalyzerBank
+from joulekit.power_director.director.bank import AnalyzerBank, BankMember
 from joulekit.power_director.director.merge import merge_by_time
 from joulekit.power_director.director.provenance import (
     analyzer_kind,
@@ -143,10 +143,24 @@ def write_ptd_logs(path: Path, bank: AnalyzerBank) -> None:
     atomic_write_text(path, "".join(parts))
 
 
+def device_type_of(member: BankMember) -> int | None:
+    """From the identity, else from what the URL declared (``?device_type=49``)."""
+    if member.identity is not None and member.identity.device_type is not None:
+        return member.identity.device_type
+    declared = getattr(member.analyzer, "device_type", None)
+    return declared if isinstance(declared, int) else None
+
+
+def _kind(member: BankMember) -> str:
+    identity = member.identity
+    text = f"{identity.model} {identity.raw}" if identity is not None else ""
+    return analyzer_kind(member.analyzer.url, text)
+
+
 def not_valid_reasons(session: Session) -> list[str]:
     reasons: list[str] = []
     for member in session.bank.members:
-        kind = analyzer_kind(member.analyzer.url, member.analyzer.compliant)
+        kind = _kind(member)
         if kind == "simulator":
             reasons.append(
                 f"analyzer {member.index}: measured with the joulekit PTDaemon simulator"
@@ -165,19 +179,22 @@ def not_valid_reasons(session: Session) -> list[str]:
 
 
 def ptd_config(session: Session) -> list[dict[str, Any]]:
-    """One entry per analyzer, with the PTDaemon argv where the backend started one."""
+    """One entry per analyzer: the PTDaemon argv where the director started one."""
     entries: list[dict[str, Any]] = []
     for member in session.bank.members:
-        argv = getattr(member.analyzer, "argv", None)
+        configured = getattr(member.factory, "ptd_config", None)
+        if isinstance(configured, dict):
+            entries.append(dict(configured))
+            continue
         identity = member.identity
         entries.append(
             {
-                "command": list(argv) if argv else [],
-                "device_type": identity.device_type if identity else None,
-                "interface_flag": getattr(member.analyzer, "interface_flag", ""),
-                "dc_flag": getattr(member.analyzer, "dc_flag", None),
-                "device_port": getattr(member.analyzer, "device_port", member.analyzer.url),
-                "channel": getattr(member.analyzer, "channel", None),
+                "command": [],
+                "device_type": device_type_of(member),
+                "interface_flag": "",
+                "dc_flag": None,
+                "device_port": member.analyzer.url,
+                "channel": None,
             }
         )
     return entries
@@ -195,7 +212,7 @@ def server_summary(session: Session) -> dict[str, Any]:
         {
             "index": m.index,
             "url": m.analyzer.url,
-            "kind": analyzer_kind(m.analyzer.url, m.analyzer.compliant),
+            "kind": _kind(m),
             "compliant": bool(m.analyzer.compliant),
             "model": m.identity.model if m.identity else None,
         }

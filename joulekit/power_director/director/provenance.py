@@ -54,16 +54,20 @@ def timezone_offset() -> int:
     return -int(time.localtime().tm_gmtoff)
 
 
-def analyzer_kind(url: str, compliant: bool) -> str:
-    """``ptdaemon`` | ``simulator`` | ``direct-scpi`` | ``software`` from an analyzer URL."""
+def analyzer_kind(url: str, identity_text: str = "") -> str:
+    """``ptdaemon`` | ``simulator`` | ``direct-scpi`` | ``software``.
+
+    The URL scheme says how we talk to it; the identity says what answered (our
+    simulator names itself in ``Identify`` even when reached as ``ptd://``).
+    """
     scheme = url.split(":", 1)[0].lower()
-    if scheme.startswith("sim"):
+    if scheme.startswith("sim") or "simulator" in identity_text.lower():
         return "simulator"
     if scheme in ("visa", "serial"):
         return "direct-scpi"
     if scheme in ("nvml", "rapl"):
         return "software"
-    return "ptdaemon" if compliant or scheme.startswith("ptd") else "software"
+    return "ptdaemon"
 
 
 def joulekit_block(

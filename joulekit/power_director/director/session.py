@@ -146,7 +146,7 @@ class Session:
         for member in self.bank.members:
             amps: float | str = "Auto"
             if self.config.ranging_mode == "MAX":
-                device_type = member.identity.device_type if member.identity else None
+                device_type = outputs.device_type_of(member)
                 if device_type not in MAX_RANGING_AMPS:
                     raise SessionError(
                         f"rangingMode MAX has no current range for analyzer {member.index} "
