@@ -77,6 +77,9 @@ def _draw_wall(ax: Axes, trace: PhaseTrace) -> None:
     ax.plot(t[valid], w[valid], color=WALL, lw=0.8, alpha=0.7, zorder=2)
     counted = trace.counted & valid
     other = valid & ~counted
+    # only testing samples make the published figure; ranging's window feeds the
+    # ranging-vs-testing power comparison, so it is labelled differently
+    word = "counted" if trace.phase == "testing" else "in window"
     ax.plot(
         t[counted],
         w[counted],
@@ -84,7 +87,7 @@ def _draw_wall(ax: Axes, trace: PhaseTrace) -> None:
         marker="o",
         ms=2.2,
         color=COUNTED,
-        label=f"counted ({int(counted.sum())})",
+        label=f"{word} ({int(counted.sum())})",
         zorder=3,
     )
     if other.any():
@@ -128,7 +131,7 @@ def _draw_wall(ax: Axes, trace: PhaseTrace) -> None:
         ax.plot([], [], color=GAP, alpha=0.4, lw=6, label=f"gap > 1.5 s ({len(trace.gaps)})")
     if counted.any():
         mean = float(w[counted].mean())
-        ax.axhline(mean, color=COUNTED, lw=0.8, ls=":", label=f"mean of counted {mean:.1f} W")
+        ax.axhline(mean, color=COUNTED, lw=0.8, ls=":", label=f"mean {word} {mean:.1f} W")
     ax.set_ylabel("wall power (W)")
     ax.grid(True, alpha=0.25)
     ax.legend(loc="best", fontsize=7, framealpha=0.85)

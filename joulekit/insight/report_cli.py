@@ -1,0 +1,120 @@
+"""``joulekit report PATH``: an HTML page with plots for a power result or a whole tree.
+
+Thin: find the results, collect each (checker + evidence + plots), render, write
+``index.html`` atomically. Pictures are files beside the page, referenced relatively,
+so the folder can be zipped, mailed and opened offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from joulekit.checker.runner import find_results
+from joulekit.errors import EXIT_OK, UserError
+from joulekit.formats.atomic import atomic_write_text
+from joulekit.insight.collect import collect
+from joulekit.insight.html import render
+from joulekit.insight.requests_file import read_requests
+from joulekit.insight.view import ResultView
+
+DEFAULT_OUT = Path("joulekit-report")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="HTML report with plots of a result or tree",
+        description="Write OUTDIR/index.html with power traces, the published-style figure "
+        "with its confidence interval, ranges, clocks and every checker finding, for one "
+        "power result or every power result in a tree.",
+    )
+    parser.add_argument("path", type=Path, help="performance folder, result folder or tree")
+    parser.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"output folder (default: ./{DEFAULT_OUT})",
+    )
+    parser.add_argument("--round", help="rule round to check under (default: detected)")
+    parser.add_argument(
+        "--requests",
+        type=Path,
+        metavar="JSONL",
+        help="per-request timeline of an LLM serving run (steady-state figure)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="B",
+        help="the server's maximum batch (max_num_seqs), with --requests",
+    )
+    parser.set_defaults(func=run)
+
+
+def label_for(root: Path, perf_dir: Path) -> str:
+    """A short name of a result: its folder relative to the report's root."""
+    result_dir = perf_dir.parent if perf_dir.name == "performance" else perf_dir
+    try:
+        rel = result_dir.resolve().relative_to(root.resolve())
+    except ValueError:
+        rel = Path()
+    parts = rel.parts if rel.parts else result_dir.resolve().parts[1:][-4:]
+    return "/".join(parts)
+
+
+def build_report(
+    path: Path,
+    out: Path,
+    *,
+    round_name: str | None = None,
+    requests_path: Path | None = None,
+    batch_size: int | None = None,
+) -> tuple[Path, list[ResultView]]:
+    """Write the report of every power result at or below ``path``; return the page."""
+    if (requests_path is None) != (batch_size is None):
+        raise UserError("--requests and --batch-size go together")
+    if batch_size is not None and batch_size < 1:
+        raise UserError("--batch-size must be at least 1")
+    perf_dirs = find_results(path)
+    requests = read_requests(requests_path) if requests_path else None
+    if requests is not None and len(perf_dirs) != 1:
+        raise UserError("--requests describes one run; point PATH at a single result")
+    out.mkdir(parents=True, exist_ok=True)
+    views = [
+        collect(
+            perf_dir,
+            label_for(path, perf_dir),
+            out,
+            f"r{index:03d}",
+            round_name=round_name,
+            requests=requests,
+            batch_size=batch_size,
+        )
+        for index, perf_dir in enumerate(perf_dirs)
+    ]
+    page = out / "index.html"
+    atomic_write_text(page, render("joulekit energy report", str(path), views))
+    return page, views
+
+
+def run(args: argparse.Namespace) -> int:
+    page, views = build_report(
+        args.path,
+        args.out,
+        round_name=args.round,
+        requests_path=args.requests,
+        batch_size=args.batch_size,
+    )
+    for view in views:
+        figure = (
+            f"{view.headline.value!r} {view.headline.unit}"
+            if view.headline
+            else f"no figure ({view.headline_problem})"
+        )
+        verdict = {True: "valid", False: "INVALID", None: "?"}[view.valid]
+        print(f"{view.label}: {figure}, {verdict}, {len(view.findings)} findings")
+    print(f"report: {page}")
+    return EXIT_OK
