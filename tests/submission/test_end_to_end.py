@@ -8,11 +8,10 @@ import sys
 import tarfile
 from pathlib import Path
 
-from submission.helpers import measured_result, packaged
-
 from joulekit.checker.submission import check_submission
 from joulekit.submission_template.assemble import Measured
 from joulekit.submission_template.package import package
+from submission.helpers import measured_result, packaged
 
 
 def test_init_package_check_passes_and_tarball_is_reproducible(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from submission.helpers import packaged
 
 from joulekit.checker.submission import check_submission
+from submission.helpers import packaged
 
 SUB = "closed/UntetherAI"
 RES = f"{SUB}/results/h13_u3_slim/resnet50"
