@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from joulekit.errors import UserError
 from joulekit.harness.doctor.options import DoctorOptions
@@ -27,6 +29,8 @@ from joulekit.power_director.analyzers.base import (
     Ranges,
     Sample,
 )
+from joulekit.power_director.analyzers.link import LinkLost, LinkTimeout
+from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
 from joulekit.power_director.director.factories import make_factories
 from joulekit.power_director.meters.tables import model_for_device_type
@@ -53,34 +57,41 @@ def check_all(
     options: DoctorOptions,
     factories: Sequence[AnalyzerFactory] | None = None,
 ) -> list[CheckResult]:
-    """One group of results per ``[analyzerN]``; ``factories`` defaults to the director's."""
-    results: list[CheckResult] = []
-    if binary is not None and factories is None:
-        try:
-            factories = make_factories(config, logging.getLogger("joulekit.doctor"))
-        except UserError as err:
-            return [error("analyzers", "analyzers", str(err), "fix the [ptd] section")]
-    for position, analyzer in enumerate(config.ptd_analyzers):
-        check = f"analyzer{analyzer.index}.reachable"
-        title = _title(analyzer.index, "answers Identify/RR")
-        if binary is None or factories is None:
-            results.append(skipped(check, title, "skipped: no PTDaemon binary to start"))
-            continue
-        if not ports_free.get(analyzer.index, True):
-            results.append(
-                skipped(check, title, f"skipped: port {analyzer.network_port} is taken (above)")
-            )
-            continue
-        results += run_one(
-            PlannedCheck(
-                check,
-                title,
-                lambda a=analyzer, f=factories[position]: check_analyzer(  # type: ignore[misc]
-                    a, f, pack, options
-                ),
-            )
-        )
-    return results
+    """One group of results per ``[analyzerN]``; ``factories`` defaults to the director's
+    (PTDaemon's ``-l`` file and console go to a temporary folder removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="joulekit-doctor-") as workdir:
+        if binary is not None and factories is None:
+            try:
+                factories = make_factories(
+                    config, logging.getLogger("joulekit.doctor"), Path(workdir)
+                )
+            except UserError as err:
+                return [error("analyzers", "analyzers", str(err), "fix the [ptd] section")]
+        return [
+            r
+            for a in config.ptd_analyzers
+            for r in _one(a, binary, factories, ports_free, pack, options)
+        ]
+
+
+def _one(
+    analyzer: PtdAnalyzerConfig,
+    binary: str | None,
+    factories: Sequence[AnalyzerFactory] | None,
+    ports_free: dict[int, bool],
+    pack: RulePack | None,
+    options: DoctorOptions,
+) -> list[CheckResult]:
+    check = f"analyzer{analyzer.index}.reachable"
+    title = _title(analyzer.index, "answers Identify/RR")
+    if binary is None or factories is None:
+        return [skipped(check, title, "skipped: no PTDaemon binary to start")]
+    if not ports_free.get(analyzer.index, True):
+        return [skipped(check, title, f"skipped: port {analyzer.network_port} is taken (above)")]
+    factory = factories[analyzer.index - 1]
+    return run_one(
+        PlannedCheck(check, title, lambda: check_analyzer(analyzer, factory, pack, options))
+    )
 
 
 def check_analyzer(
@@ -96,6 +107,9 @@ def check_analyzer(
     handle: Analyzer | None = None
     try:
         handle = factory()
+        if isinstance(handle, PtdAnalyzer):
+            # the director waits long for replies mid-run; a preflight should not
+            handle.reply_timeout = max(options.timeout_s, 1.0)
         handle.open()
         identity = handle.identify()
         ranges = handle.get_ranges()
@@ -116,7 +130,7 @@ def check_analyzer(
             results.append(probe_result)
         results.append(_ranges(analyzer, ranges, samples, options))
         return results
-    except (AnalyzerError, UserError, OSError) as err:
+    except (AnalyzerError, LinkLost, LinkTimeout, UserError, OSError) as err:
         console = ""
         if handle is not None:
             tail = (handle.console_log() or "").strip().splitlines()
@@ -198,11 +212,18 @@ def _probe(index: int, handle: Analyzer) -> tuple[CheckResult, Sequence[Sample]]
 
 def _line_from(samples: Sequence[Sample], options: DoctorOptions) -> tuple[float, float, str]:
     """Line volts and power factor: measured by the probe when we have it."""
-    good = [s for s in samples if s.valid and s.volts > 0 and 0 < s.pf <= 1]
-    if not good:
+    # a multichannel meter's sum group has V/PF = -1: read the channels instead
+    readings = [
+        (r.volts, r.pf)
+        for s in samples
+        if s.valid
+        for r in (s.channels or (s,))
+        if r.volts > 0 and 0 < r.pf <= 1
+    ]
+    if not readings:
         return options.line_volts, options.power_factor, "assumed"
-    volts = sum(s.volts for s in good) / len(good)
-    pf = sum(s.pf for s in good) / len(good)
+    volts = sum(v for v, _ in readings) / len(readings)
+    pf = sum(p for _, p in readings) / len(readings)
     return volts, pf, "measured"
 
 
@@ -265,12 +286,7 @@ def _ranges(
             **details,
         )
     if verdict.now is not None and verdict.now > UNCERTAINTY_LIMIT:
-        return warning(
-            check,
-            title,
-            f"{basis}: {current}, above the limit; {testing}",
-            f"ranging re-ranges the meter, but for a manual -V/-A run set about "
-            f"{verdict.testing_volts:g} V / {verdict.testing_amps:g} A",
-            **details,
-        )
+        # not a failure: ranging re-ranges the meter before testing; said so the reader
+        # knows what a manual -V/-A run would need
+        current += " (above the limit; ranging replaces these ranges)"
     return ok(check, title, f"{basis}: {current}; {testing}", **details)

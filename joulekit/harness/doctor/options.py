@@ -41,6 +41,9 @@ class DoctorOptions:
     power_factor: float = DEFAULT_POWER_FACTOR
     #: take a short Go/Stop measurement on each analyzer
     probe: bool = False
+    #: start and query each configured analyzer (a rehearsal turns this off: it
+    #: replaces every analyzer with the simulator and leaves the meter alone)
+    analyzers: bool = True
     #: expected length of one phase, for the disk-space estimate
     phase_seconds: float = DEFAULT_PHASE_SECONDS
     #: NTP and client/director time limit (ms); None uses the harness client's limit

@@ -120,7 +120,8 @@ def _director_host(
         return result
 
     results += _run("ptd.binary", "PTDaemon binary present", binary_step)
-    results += analyzer_checks.check_all(config, binary["path"], ports_free, pack, options)
+    if options.analyzers:
+        results += analyzer_checks.check_all(config, binary["path"], ports_free, pack, options)
     return results
 
 
