@@ -56,6 +56,6 @@ def test_cli_client_director_simulator_produce_the_result_tree(tmp_path: Path) -
     assert ptd.count("SR,A,Auto") == 1 + ptd[-1:].count("SR,A,Auto")  # no duplicate SR,A,Auto
     assert sum(1 for c in ptd if c.startswith("Go,1000,0,")) == 2
     assert "Identify" in ptd
-    for rel, digest in client["results"].items():
+    for rel, _digest in client["results"].items():
         assert (out / rel).is_file(), rel
     assert "power/client.log" in client["results"]

@@ -186,7 +186,6 @@ def ptd_config(session: Session) -> list[dict[str, Any]]:
         if isinstance(configured, dict):
             entries.append(dict(configured))
             continue
-        identity = member.identity
         entries.append(
             {
                 "command": [],
