@@ -33,7 +33,8 @@ EventKind = Literal["error", "warning", "info"]
 LineKind = Literal["header", "sample", "buffer", "text", "fragment", "truncated"]
 
 _STAMP = re.compile(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d{3}: ")
-_STAMP_START = re.compile(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d\.\d+:")
+# a line that starts like a timestamp but is not the fixed-width form is reported
+_STAMP_START = re.compile(r"\d{1,2}-\d{1,2}-\d{4} [\d: .]{1,16}: ")
 _HEADER = re.compile(r"Analyzer (\d+)\s*$")
 _VERSION = re.compile(r"^\s*Version (\d+\.\d+\.\d+)-")
 

@@ -64,7 +64,16 @@ def parse_mlperf_time_fast(text: str, days: dict[str, tuple[int, int, int]]) -> 
 
     Log readers parse thousands of stamps that share a date; this keeps them cheap.
     """
-    if len(text) != 23 or text[2] != "-" or text[13] != ":" or text[19] != ".":
+    if (
+        len(text) != 23
+        or text[2] != "-"
+        or text[5] != "-"
+        or text[10] != " "
+        or text[13] != ":"
+        or text[16] != ":"
+        or text[19] != "."
+        or not text[11:13].isdigit()
+    ):
         return None
     try:
         day = days.get(text[:10])

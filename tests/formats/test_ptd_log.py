@@ -143,3 +143,11 @@ def test_non_utf8_and_missing(tmp_path: Path) -> None:
     assert len(log.events) == 2815
     missing = read_ptd_log(tmp_path / "absent" / "ptd_logs.txt")
     assert missing.issues[0].line is None and missing.events == []
+
+
+def test_odd_clock_fields_are_not_taken_for_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "ptd_logs.txt"
+    path.write_text("07-23-2024  5:35:31.746: padded hour\n07-23-2024 15:35:31.746: fine\n")
+    log = read_ptd_log(path)
+    assert [event.message for event in log.events] == ["fine"]
+    assert [issue.line for issue in log.issues] == [1]

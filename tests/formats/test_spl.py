@@ -172,6 +172,7 @@ def test_a_cut_line_is_an_issue_on_its_line_and_the_rest_reads(tmp_path: Path) -
     path.write_text("\n".join(lines))
     spl = read_spl(path)
     assert [issue.line for issue in spl.issues] == [100]
+    assert str(spl.issues[0]).startswith(f"{path}:100: not an spl line")
     assert "not an spl line" in spl.issues[0].message
     assert len(spl.lines) == 691
 
