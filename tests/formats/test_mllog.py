@@ -263,3 +263,13 @@ def test_summary_missing_or_empty(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
     assert len(read_summary(empty).issues) == 1
+
+
+def test_every_summary_in_the_fixtures_reads_without_issues() -> None:
+    files = sorted(REAL.rglob("mlperf_log_summary.txt"))
+    assert len(files) == 31
+    verdicts = [read_summary(path) for path in files]
+    assert all(summary.issues == [] for summary in verdicts)
+    assert all(summary.error_count == 0 for summary in verdicts)
+    assert sum(summary.result_valid is True for summary in verdicts) == 24
+    assert sum(summary.result_valid is False for summary in verdicts) == 2

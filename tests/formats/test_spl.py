@@ -19,7 +19,7 @@ from joulekit.formats.spl import (
     write_spl,
 )
 
-from ._real import copy_to, paths
+from ._real import REAL, copy_to, paths
 
 # name -> (run_1 samples, first time, first W, last time, last W, channels)
 RUN_1 = {
@@ -128,7 +128,20 @@ def test_dell_offline_efficiency_matches_the_white_paper() -> None:
     assert round(3091.84 / (sum(inside) / len(inside)), 2) == 11.58
 
 
-@pytest.mark.parametrize("name", ["qualcomm-v1.1-server", "untether-v4.1-offline"])
+def test_every_published_spl_file_reads_with_its_phase_mark() -> None:
+    files = sorted(REAL.rglob("spl.txt"))
+    assert len(files) == 10
+    for path in files:
+        spl = read_spl(path)
+        assert spl.issues == [], path
+        phase = "_testing" if path.parent.name == "run_1" else "_ranging"
+        assert all(sample.mark.endswith(phase) for sample in spl.lines), path
+        assert all(a.time < b.time for a, b in zip(spl.lines, spl.lines[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "name", ["qualcomm-v1.1-server", "dell-v2.1-server", "untether-v4.1-offline"]
+)
 def test_writer_reproduces_every_published_line(name: str) -> None:
     path = paths(name).run_1_spl
     published = [line for line in path.read_text().splitlines() if line]
