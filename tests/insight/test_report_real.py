@@ -7,8 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from joulekit.insight.report_cli import build_report
 from conftest import (
     DELL_V21_OFFLINE,
     QUALCOMM_V11_SERVER,
@@ -16,6 +14,8 @@ from conftest import (
     UNTETHER_V41_OFFLINE,
     UNTETHER_V41_SS,
 )
+
+from joulekit.insight.report_cli import build_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -116,7 +116,10 @@ def test_over_limit_warning_is_marked_and_drops_the_limit_basis(tmp_path: Path) 
     text = log.read_text(encoding="utf-8", errors="replace")
     # a warning inside the testing window, as PTDaemon prints it
     stamp = "07-23-2024 15:50:00.866"
-    text += f"\n{stamp}: WARNING: Uncertainty 1.52%, which is above 1.00% limit for the last measurement sample!\n"
+    text += (
+        f"\n{stamp}: WARNING: Uncertainty 1.52%, which is above 1.00% limit "
+        "for the last measurement sample!\n"
+    )
     log.write_text(text, encoding="utf-8")
     _, views = build_report(copy, tmp_path / "out")
     (view,) = views
