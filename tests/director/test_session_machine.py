@@ -38,7 +38,7 @@ def test_states_advance_in_order_and_repeat_is_ok(tmp_path: Path) -> None:
         session.start_ranging()
     session.start_testing()
     session.stop_testing()
-    assert session.state is State.TESTING_DONE
+    assert session.state.value == "TESTING_DONE"
     assert session.end(None) == [] and session.state is State.DONE
 
 

@@ -36,12 +36,27 @@ class MergeResult:
     gaps: list[str] = field(default_factory=list)
 
 
-def merge_by_time(per_analyzer: list[list[Sample]], tolerance: float = 0.5) -> MergeResult:
-    """Group samples of ``len(per_analyzer)`` analyzers into rows by timestamp."""
+def sampling_period(per_analyzer: list[list[Sample]]) -> float:
+    """Median interval between consecutive samples (1 s for MLPerf's 1 Hz)."""
+    deltas = sorted(
+        (b.utc - a.utc).total_seconds()
+        for samples in per_analyzer
+        for a, b in zip(samples, samples[1:], strict=False)
+    )
+    return deltas[len(deltas) // 2] if deltas else 1.0
+
+
+def merge_by_time(per_analyzer: list[list[Sample]], tolerance: float | None = None) -> MergeResult:
+    """Group samples of ``len(per_analyzer)`` analyzers into rows by timestamp.
+
+    ``tolerance`` defaults to half the sampling period (0.5 s at 1 Hz).
+    """
     count = len(per_analyzer)
     result = MergeResult()
     if count == 0:
         return result
+    if tolerance is None:
+        tolerance = sampling_period(per_analyzer) / 2
     tagged = sorted(
         ((s.utc, index, s) for index, samples in enumerate(per_analyzer) for s in samples),
         key=lambda item: (item[0], item[1]),
