@@ -12,6 +12,7 @@ the sample intervals (simulator timestamps) around the sampling period.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import statistics
 import tempfile
@@ -50,20 +51,15 @@ def main() -> None:
     deltas = [
         abs((b.utc - a.utc).total_seconds() - period) * 1000
         for per in samples
-        for a, b in zip(per, per[1:], strict=False)
+        for a, b in itertools.pairwise(per)
     ]
     deltas.sort()
     print(f"analyzers: {args.analyzers}, period: {args.period_ms} ms, run: {args.seconds:g} s")
     print(f"samples: {total} ({', '.join(str(len(s)) for s in samples)} per analyzer)")
-    print(
-        f"read back (Stop + RL): {stopped - began:.3f} s -> {total / (stopped - began):,.0f} samples/s"
-    )
-    print(
-        f"merge + write spl: {written - stopped:.3f} s -> {total / (written - stopped):,.0f} samples/s"
-    )
-    print(
-        f"end to end after Stop: {total / (written - began):,.0f} samples/s; merge gaps: {len(gaps)}"
-    )
+    read_s, write_s, all_s = stopped - began, written - stopped, written - began
+    print(f"read back (Stop + RL): {read_s:.3f} s -> {total / read_s:,.0f} samples/s")
+    print(f"merge + write spl: {write_s:.3f} s -> {total / write_s:,.0f} samples/s")
+    print(f"end to end after Stop: {total / all_s:,.0f} samples/s; merge gaps: {len(gaps)}")
     if deltas:
         p99 = deltas[min(len(deltas) - 1, int(len(deltas) * 0.99))]
         print(

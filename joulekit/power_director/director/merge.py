@@ -9,6 +9,7 @@ per-analyzer files keep every sample).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,7 +42,7 @@ def sampling_period(per_analyzer: list[list[Sample]]) -> float:
     deltas = sorted(
         (b.utc - a.utc).total_seconds()
         for samples in per_analyzer
-        for a, b in zip(samples, samples[1:], strict=False)
+        for a, b in itertools.pairwise(samples)
     )
     return deltas[len(deltas) // 2] if deltas else 1.0
 
