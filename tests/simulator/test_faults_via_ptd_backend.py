@@ -145,7 +145,7 @@ def test_meter_busy_reply_to_sr(session: list[PtdAnalyzer]) -> None:
     assert isinstance(a, PtdAnalyzer)
     session.append(a)
     a.open()
-    with pytest.raises(AnalyzerError, match="Meter busy.*retry later"):
+    with pytest.raises(AnalyzerError, match=r"Meter busy.*retry later"):
         a.set_ranges(300, 2)
     _assert_restored(a)
 
