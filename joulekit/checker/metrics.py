@@ -74,7 +74,8 @@ def _power_factors(sample: SplLine) -> list[float]:
 def window_stats(
     samples: Sequence[SplLine], begin: datetime, end: datetime, interval_s: float = 1.0
 ) -> WindowStats:
-    """Diagnostics of the selected samples (``samples`` must be non-empty, time-ordered)."""
+    """Diagnostics of the selected samples (``samples`` must be non-empty)."""
+    samples = sorted(samples, key=lambda s: s.time)  # linear on the usual sorted input
     window_s = (end - begin).total_seconds()
     watts = [s.watts for s in samples]
     times = [(s.time - begin).total_seconds() for s in samples]

@@ -45,8 +45,9 @@ def _efficiency_text(result: ResultReport) -> str:
 
 def render_table(report: CheckReport, console: Console, *, show_notices: bool = False) -> None:
     table = Table(title=f"joulekit check ({len(report.results)} power result(s))", expand=False)
-    for column in ("result", "round", "scenario", "power", "efficiency", "verdict"):
-        table.add_column(column, overflow="fold")
+    table.add_column("result", overflow="fold", ratio=1)
+    for column in ("round", "scenario", "power", "efficiency", "verdict"):
+        table.add_column(column, no_wrap=True)
     for result in report.results:
         verdict = (
             Text("valid", style="green") if result.valid else Text("INVALID", style="bold red")

@@ -22,7 +22,9 @@ from ._fixtures import (
 
 def _check(result: Path, **options: object) -> object:
     return check_power_result(
-        result / "performance", load_pack(round_of(result)), CheckOptions(**options)  # type: ignore[arg-type]
+        result / "performance",
+        load_pack(round_of(result)),
+        CheckOptions(**options),  # type: ignore[arg-type]
     )
 
 

@@ -53,14 +53,18 @@ def test_interactive_metric_exists_only_from_v5() -> None:
 
 
 def test_schema_rejects_a_wrong_threshold_type() -> None:
-    text = (Path(__file__).resolve().parents[2] / "joulekit/rules/packs/v5.1/power.yaml").read_text()
+    text = (
+        Path(__file__).resolve().parents[2] / "joulekit/rules/packs/v5.1/power.yaml"
+    ).read_text()
     broken = text.replace("max_skew_ms: 800", "max_skew_ms: fast")
     with pytest.raises(UserError, match=r"time_sync\.max_skew_ms"):
         _load_section("v5.1", "power", broken)
 
 
 def test_source_note_for_an_undefined_threshold_is_rejected() -> None:
-    text = (Path(__file__).resolve().parents[2] / "joulekit/rules/packs/v5.1/power.yaml").read_text()
+    text = (
+        Path(__file__).resolve().parents[2] / "joulekit/rules/packs/v5.1/power.yaml"
+    ).read_text()
     broken = text + '  sampling.no_such_key: "a note about nothing"\n'
     with pytest.raises(UserError, match="no_such_key"):
         _load_section("v5.1", "power", broken)
