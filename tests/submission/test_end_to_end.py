@@ -70,7 +70,7 @@ def test_package_truncates_and_hashes_a_full_accuracy_log(tmp_path: Path) -> Non
     project = make_project(tmp_path)
     run = measured_result(tmp_path / "r", "offline")
     log = run / "accuracy" / "mlperf_log_accuracy.json"
-    log.write_text("[\n" + ",\n".join('{"seq_id": %d, "qsl_idx": %d, "data": "00"}' % (i, i)
+    log.write_text("[\n" + ",\n".join(f'{{"seq_id": {i}, "qsl_idx": {i}, "data": "00"}}'
                                        for i in range(5000)) + "\n]\n")
     acc = run / "accuracy" / "accuracy.txt"
     acc.write_text("accuracy=76.000%, good=38000, total=50000\n")
