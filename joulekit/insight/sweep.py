@@ -1,0 +1,287 @@
+"""Measure a grid of SUT configurations, one measured run per point, resumable.
+
+Each point lives in ``OUT/points/<id>/``: the run's result folder (``run/``) and, once
+the point is finished, ``point.json`` with its table row. ``point.json`` is written
+atomically as the *last* act of a point, so its presence is the one proof that the
+point is done: starting the same sweep again measures only the points without it. A
+point interrupted mid-run has a ``run/`` but no ``point.json``; its folder is moved
+aside (never deleted: a measurement taken is never lost) and the point is measured
+again. After every point the table is rewritten (``sweep.csv`` and ``sweep.parquet``,
+both atomically) from all ``point.json`` files, so an interruption at any moment
+leaves a consistent table of what is finished.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from joulekit.errors import UserError
+from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
+from joulekit.formats.mllog import read_detail
+from joulekit.harness.measure import RunConfig, RunOutcome
+from joulekit.insight.power_limit import power_limit
+from joulekit.insight.table import (
+    AVG_POWER,
+    ENERGY,
+    KNOB_COLUMNS,
+    POINT,
+    SAMPLES_PER_JOULE,
+    STATUS,
+    THROUGHPUT,
+)
+
+#: latency columns and the LoadGen detail keys they come from (ns in the log)
+LATENCY_KEYS = {
+    "latency_p50_ms": "result_50.00_percentile_latency_ns",
+    "latency_p90_ms": "result_90.00_percentile_latency_ns",
+    "latency_p99_ms": "result_99.00_percentile_latency_ns",
+    "ttft_p90_ms": "result_first_token_90.00_percentile_latency_ns",
+    "ttft_p99_ms": "result_first_token_99.00_percentile_latency_ns",
+    "tpot_p90_ms": "result_time_per_output_token_90.00_percentile_ns",
+    "tpot_p99_ms": "result_time_per_output_token_99.00_percentile_ns",
+}
+#: LoadGen option of each knob that the harness passes to ``joulekit loadgen``
+KNOB_OPTIONS = {
+    "batch_size": "--batch-size",
+    "concurrency": "--concurrency",
+    "target_qps": "--target-qps",
+}
+
+MeasureFn = Callable[[RunConfig], RunOutcome]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """What to sweep: the grid and the settings every point shares."""
+
+    grid: dict[str, tuple[float, ...]]
+    sut: str = "demo"
+    scenario: str = "Offline"
+    duration_ms: int = 12_000
+    settle_s: float = 1.0
+    director: str | None = None
+    round: str | None = None
+    benchmark: str = ""
+    gpu: int = 0
+    extra_args: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.grid) - set(KNOB_COLUMNS)
+        if unknown:
+            raise UserError(f"cannot sweep {', '.join(sorted(unknown))}")
+        if not any(self.grid.values()):
+            raise UserError("the grid is empty: give at least one knob with values")
+        for knob, values in self.grid.items():
+            if any(not math.isfinite(v) or v <= 0 for v in values):
+                raise UserError(f"{knob} values must be positive numbers")
+
+    def points(self) -> list[dict[str, float]]:
+        """Every combination, in the order the values were given."""
+        knobs = [k for k in KNOB_COLUMNS if self.grid.get(k)]
+        return [
+            dict(zip(knobs, combo, strict=True))
+            for combo in itertools.product(*(self.grid[k] for k in knobs))
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grid": {k: list(v) for k, v in self.grid.items() if v},
+            "sut": self.sut,
+            "scenario": self.scenario,
+            "duration_ms": self.duration_ms,
+            "benchmark": self.benchmark,
+            "extra_args": list(self.extra_args),
+        }
+
+
+def point_id(knobs: dict[str, float]) -> str:
+    """A folder-safe, stable name such as ``batch_size-8_power_limit_w-300``."""
+
+    def fmt(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else f"{v:g}".replace(".", "p")
+
+    return "_".join(f"{k}-{fmt(v)}" for k, v in knobs.items())
+
+
+def _ms(detail_value: Any) -> float | None:
+    try:
+        return float(detail_value) / 1e6
+    except (TypeError, ValueError):
+        return None
+
+
+def row_from_outcome(
+    spec: SweepSpec, pid: str, knobs: dict[str, float], outcome: RunOutcome
+) -> dict[str, Any]:
+    """The table row of a finished point (energy from the checker's figure)."""
+    row: dict[str, Any] = {POINT: pid}
+    for knob in KNOB_COLUMNS:
+        row[knob] = knobs.get(knob, math.nan)
+    ok = outcome.completed and outcome.efficiency is not None and outcome.efficiency > 0
+    row.update(
+        {
+            STATUS: "ok" if ok else "failed",
+            "error": outcome.error or ("" if ok else "the checker formed no power figure"),
+            "benchmark": spec.benchmark,
+            "scenario": outcome.scenario,
+            AVG_POWER: outcome.average_watts,
+            "metric": outcome.metric,
+            "metric_value": outcome.metric_value,
+            "metric_unit": outcome.metric_unit,
+            SAMPLES_PER_JOULE: outcome.efficiency if ok else math.nan,
+            # samples (or queries of one sample) per joule, inverted: J per sample
+            ENERGY: 1.0 / outcome.efficiency if ok and outcome.efficiency else math.nan,
+            THROUGHPUT: math.nan,
+            "loadgen_valid": outcome.loadgen_valid,
+            "failed_rules": ",".join(sorted({r.rule for r in outcome.other_failures})),
+            "result_dir": str(outcome.result_dir or ""),
+            "wall_s": outcome.wall_s,
+        }
+    )
+    for column in LATENCY_KEYS:
+        row[column] = math.nan
+    if outcome.result_dir is not None:
+        detail = read_detail(outcome.result_dir / "run_1" / "mlperf_log_detail.txt")
+        for column, key in LATENCY_KEYS.items():
+            value = _ms(detail.get(key))
+            if value is not None:
+                row[column] = value
+        for key in ("result_samples_per_second", "result_completed_samples_per_sec"):
+            if detail.get(key) is not None:
+                row[THROUGHPUT] = float(detail.get(key))
+                break
+    return row
+
+
+def write_table(out: Path, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Rewrite ``sweep.csv`` and ``sweep.parquet`` atomically from ``rows``."""
+    frame = pd.DataFrame(list(rows))
+    if not frame.empty:
+        # numeric order of the knobs (batch 4 before 16), then the point name
+        keys = [k for k in KNOB_COLUMNS if k in frame.columns] + [POINT]
+        frame = frame.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    atomic_write_text(out / "sweep.csv", frame.to_csv(index=False))
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    atomic_write_bytes(out / "sweep.parquet", buffer.getvalue())
+    return frame
+
+
+def _finished_rows(points_dir: Path, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Rows of the grid's finished points (folders set aside are not part of the table)."""
+    for pid in ids:
+        path = points_dir / pid / "point.json"
+        if path.is_file():
+            yield json.loads(path.read_text(encoding="utf-8"))
+
+
+def _set_aside(folder: Path, why: str) -> Path:
+    for n in itertools.count(1):
+        target = folder.with_name(f"{folder.name}.{why}-{n}")
+        if not target.exists():
+            folder.rename(target)
+            return target
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """What happened to one point, for the CLI to print."""
+
+    point: str
+    action: str  # "skipped" | "measured" | "failed" | "retried"
+    row: dict[str, Any] | None
+
+
+def _check_spec(out: Path, spec: SweepSpec) -> None:
+    """Refuse to resume a folder that holds a different sweep."""
+    path = out / "sweep.json"
+    wanted = spec.to_json()
+    if path.is_file():
+        have = json.loads(path.read_text(encoding="utf-8"))
+        if have != wanted:
+            raise UserError(
+                f"{out} holds a different sweep ({path}); give the same options to resume "
+                "it, or another -o for a new one"
+            )
+    else:
+        atomic_write_text(path, json.dumps(wanted, indent=2) + "\n")
+
+
+def run_sweep(
+    out: Path,
+    spec: SweepSpec,
+    *,
+    measure_fn: MeasureFn | None = None,
+    retry_failed: bool = False,
+    on_point: Callable[[SweepProgress], None] | None = None,
+) -> pd.DataFrame:
+    """Measure every point of ``spec`` not yet finished in ``out``; return the table.
+
+    A run that comes back interrupted stops the sweep with ``KeyboardInterrupt`` after
+    the table is written; the interrupted point has no ``point.json`` and is measured
+    again next time.
+    """
+    if measure_fn is None:
+        from joulekit.harness.measure import measure
+
+        measure_fn = measure
+    run_one: MeasureFn = measure_fn
+    out.mkdir(parents=True, exist_ok=True)
+    _check_spec(out, spec)
+    points_dir = out / "points"
+    points_dir.mkdir(exist_ok=True)
+    notify = on_point or (lambda progress: None)
+    ids = [point_id(knobs) for knobs in spec.points()]
+
+    def table() -> pd.DataFrame:
+        return write_table(out, list(_finished_rows(points_dir, ids)))
+
+    for knobs in spec.points():
+        pid = point_id(knobs)
+        folder = points_dir / pid
+        done = folder / "point.json"
+        if done.is_file():
+            previous = json.loads(done.read_text(encoding="utf-8"))
+            if previous.get(STATUS) == "ok" or not retry_failed:
+                notify(SweepProgress(pid, "skipped", previous))
+                continue
+        action = "measured"
+        if folder.exists():
+            _set_aside(folder, "failed" if done.is_file() else "interrupted")
+            action = "retried"
+        args = list(spec.extra_args)
+        for knob, option in KNOB_OPTIONS.items():
+            if knob in knobs:
+                value = knobs[knob]
+                args += [option, str(int(value)) if value.is_integer() else f"{value:g}"]
+        config = RunConfig(
+            sut=spec.sut,
+            scenario=spec.scenario,
+            duration_ms=spec.duration_ms,
+            output=folder / "run",
+            director=spec.director,
+            loadgen_args=tuple(args),
+            label=f"sweep-{pid}"[:60],
+            round=spec.round,
+            settle_s=spec.settle_s,
+        )
+        with power_limit(spec.gpu, knobs.get("power_limit_w")):
+            outcome = run_one(config)
+        if outcome.interrupted:
+            table()
+            raise KeyboardInterrupt
+        row = row_from_outcome(spec, pid, knobs, outcome)
+        atomic_write_text(done, json.dumps(row, indent=2, default=str) + "\n")
+        table()
+        notify(SweepProgress(pid, action if row[STATUS] == "ok" else "failed", row))
+    return table()
