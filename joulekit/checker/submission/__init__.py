@@ -6,6 +6,7 @@ Importing this package registers its rules (``SUB-*``) in the checker's registry
 """
 
 from joulekit.checker.submission import rules as rules
+from joulekit.checker.submission.bridge import check_tree, to_check_report
 from joulekit.checker.submission.result import ResultVerdict, check_result
 from joulekit.checker.submission.runner import SubmissionReport, check_submission
 from joulekit.checker.submission.summary import rows, to_csv, to_json, write_csv
@@ -17,9 +18,11 @@ __all__ = [
     "SubmissionReport",
     "check_result",
     "check_submission",
+    "check_tree",
     "discover",
     "is_submission_tree",
     "rows",
+    "to_check_report",
     "to_csv",
     "to_json",
     "write_csv",
