@@ -29,6 +29,7 @@ _ACCEPTED_IN_RANGING = (
     "reading nan",
     "Current appears to be too high for set range",
 )
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 _MAX_LISTED = 20
 #: the reference adds this many seconds where 0.8 s was meant
 _REFERENCE_MARGIN_S = 800.0
@@ -88,6 +89,7 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     limit = ctx.rules.uncertainty_limit_percent
     listed: dict[str, int] = {}
     groups: dict[tuple[str, str], _Group] = {}
+    shapes: dict[str, str] = {}  # message -> message with numbers masked, for grouping
 
     def report(rule: Rule, event: PtdEvent, message: str) -> Finding | None:
         listed[rule.id] = listed.get(rule.id, 0) + 1
@@ -135,7 +137,10 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
             # The reference raises its first warning and stops reading the log.
             yield rule.finding(text, file=_FILE, line=event.line, severity=severity)
             return
-        key = (rule.id + severity, re.sub(r"\d+(\.\d+)?", "#", text))
+        shape = shapes.get(text)
+        if shape is None:
+            shape = shapes[text] = _NUMBER.sub("#", text)
+        key = (rule.id + severity, shape)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(rule, severity, text, event)
