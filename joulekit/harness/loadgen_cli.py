@@ -21,8 +21,8 @@ from joulekit.harness.settings import SCENARIOS, LoadgenSettings
 EXIT_SUT_FAILED = 1
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    """The LoadGen options shared by ``loadgen`` and ``run``."""
+def add_settings_arguments(parser: argparse.ArgumentParser, *, durations: bool = True) -> None:
+    """The LoadGen options shared by ``loadgen`` and ``run`` (which sets durations itself)."""
     g = parser.add_argument_group("LoadGen settings (applied after mlperf.conf and user.conf)")
     g.add_argument("--scenario", default="Offline", help=f"one of {', '.join(SCENARIOS)}")
     g.add_argument("--model", default=None,
@@ -30,8 +30,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: demo)")
     g.add_argument("--mlperf-conf", type=Path, help="an mlperf.conf instead of LoadGen's own")
     g.add_argument("--user-conf", type=Path, help="the submitter's user.conf")
-    g.add_argument("--min-duration-ms", type=int)
-    g.add_argument("--max-duration-ms", type=int)
+    if durations:
+        g.add_argument("--min-duration-ms", type=int)
+        g.add_argument("--max-duration-ms", type=int)
     g.add_argument("--min-query-count", type=int)
     g.add_argument("--max-query-count", type=int)
     g.add_argument("--target-qps", type=float, help="Offline expected QPS / Server target QPS")
@@ -61,7 +62,8 @@ def settings_from_args(args: argparse.Namespace) -> LoadgenSettings:
     return LoadgenSettings(
         scenario=args.scenario, mode=getattr(args, "mode", "performance"),
         model=args.model or "demo", mlperf_conf=args.mlperf_conf, user_conf=args.user_conf,
-        min_duration_ms=args.min_duration_ms, max_duration_ms=args.max_duration_ms,
+        min_duration_ms=getattr(args, "min_duration_ms", None),
+        max_duration_ms=getattr(args, "max_duration_ms", None),
         min_query_count=args.min_query_count, max_query_count=args.max_query_count,
         target_qps=args.target_qps, target_latency_ms=args.target_latency_ms,
         samples_per_query=args.samples_per_query,

@@ -29,9 +29,14 @@ from joulekit.harness.sut.base import Sut
 #: calibrated Server load: this share of what the SUT sustains, at most this many QPS
 SERVER_LOAD_SHARE = 0.5
 SERVER_MAX_CALIBRATED_QPS = 1000.0
-#: calibrated Offline rate: over-estimate a little so the query lasts past min_duration
-OFFLINE_HEADROOM = 1.25
-CALIBRATION_SECONDS = 0.3
+#: SingleStream/MultiStream: LoadGen stops at min_duration when queries are left over,
+#: but fails the run when it runs out of pre-generated ones, so under-estimate latency
+LATENCY_SHARE = 0.25
+MIN_EXPECTED_LATENCY_NS = 50_000
+#: timing windows; the median counts, so one window disturbed by another process on a
+#: busy machine does not set the rate of the whole run
+CALIBRATION_WINDOWS = 5
+CALIBRATION_SECONDS = 0.1
 #: the conf files' placeholder rate ("These fields should be defined by user.conf")
 _PLACEHOLDER_QPS = 1.0
 
@@ -45,20 +50,24 @@ class LoadgenInterrupted(Exception):
 
 
 def measure_capacity(sut: Sut, seconds: float = CALIBRATION_SECONDS) -> float:
-    """Samples per second the SUT sustains at its largest batch (a short, untimed run)."""
+    """Samples per second the SUT sustains at its largest batch: the median of a few
+    short, untimed windows."""
     batch = list(range(min(max(1, sut.max_batch), sut.performance_samples, 256)))
     sut.load_samples(batch)
-    done = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        sut.run_batch(batch, None)
-        done += len(batch)
-        now = time.perf_counter()
-        if now >= deadline:
-            break
-    rate = done / max(now - start, 1e-9)
-    return rate * max(1, sut.workers) if sut.workers > 1 else rate
+    rates = []
+    for _ in range(CALIBRATION_WINDOWS):
+        done = 0
+        start = time.perf_counter()
+        deadline = start + seconds
+        while True:
+            sut.run_batch(batch, None)
+            done += len(batch)
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        rates.append(done / max(now - start, 1e-9))
+    rate = sorted(rates)[len(rates) // 2]
+    return rate * sut.workers if sut.workers > 1 else rate
 
 
 def measure_latency(sut: Sut, samples: int, seconds: float = CALIBRATION_SECONDS) -> float:
@@ -92,7 +101,7 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
     if scenario in ("Offline", "Server") and settings.target_qps is None:
         base = _builtin(settings)
         if scenario == "Offline" and ts.offline_expected_qps == base.offline_expected_qps:
-            rate = measure_capacity(sut) * OFFLINE_HEADROOM
+            rate = measure_capacity(sut)
             ts.offline_expected_qps = rate
             echo(f"Offline expected QPS set to {rate:,.0f} from a short timing of the SUT "
                  "(give --target-qps to fix it)")
@@ -107,7 +116,8 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
                 else "multi_stream_expected_latency_ns")
         if getattr(ts, attr) == getattr(base, attr):
             per_query = 1 if scenario == "SingleStream" else ts.multi_stream_samples_per_query
-            latency_ns = max(1_000, int(measure_latency(sut, per_query) * 1e9 / OFFLINE_HEADROOM))
+            measured = measure_latency(sut, per_query) * 1e9
+            latency_ns = max(MIN_EXPECTED_LATENCY_NS, int(measured * LATENCY_SHARE))
             setattr(ts, attr, latency_ns)
             echo(f"{scenario} expected latency set to {latency_ns / 1e6:.3f} ms from a short "
                  "timing of the SUT (give --target-latency-ms to fix it)")

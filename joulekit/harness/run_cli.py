@@ -1,0 +1,134 @@
+"""``joulekit run``: measure a workload (ranging + testing), check it, summarise.
+
+With no arguments it needs no hardware: a director with the PTDaemon simulator on
+loopback, the built-in demo model, short phases. ``--director`` measures against a
+real director instead; ``--rehearse`` runs the user's real director config with the
+simulator in place of each analyzer (:mod:`joulekit.harness.rehearse`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from joulekit.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, UserError
+from joulekit.harness.loadgen_cli import (
+    add_settings_arguments,
+    add_sut_arguments,
+    settings_from_args,
+    sut_args_to_cli,
+)
+from joulekit.harness.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run", help="measure a workload: ranging + testing, then check",
+        description="Measure a SUT through ranging and testing in lockstep with a power "
+        "director, check the result and summarise it. With no options: the demo model, a "
+        "local director and the PTDaemon simulator, no hardware needed.",
+    )
+    add_sut_arguments(parser, default="demo")
+    parser.add_argument("--duration-s", type=float, default=DEMO_PHASE_MS / 1000,
+                        help="LoadGen min duration of each phase (default %(default)g; a "
+                             "submission needs 600)")
+    parser.add_argument("--output", "-o", type=Path,
+                        help="result folder (default ./joulekit-results/<timestamp>)")
+    parser.add_argument("--director", metavar="HOST:PORT",
+                        help="a running director (default: start one with the simulator)")
+    parser.add_argument("--ntp-server", help="NTP server for the client's clock check")
+    parser.add_argument("--round", help="rule pack to check against (default: the newest)")
+    parser.add_argument("--label", default="joulekit", help="session label")
+    parser.add_argument("--settle", type=float, default=DEMO_SETTLE_S,
+                        help="settle wait of the local director (default %(default)g s)")
+    parser.add_argument("--rehearse", action="store_true",
+                        help="rehearse with your director config (-c) and the simulator")
+    parser.add_argument("-c", "--director-config", type=Path,
+                        help="the director's server.conf, for --rehearse")
+    add_settings_arguments(parser, durations=False)
+    parser.set_defaults(func=main)
+
+
+def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
+    settings = settings_from_args(args)
+    # the scenario is RunConfig's own; the remaining settings pass through to LoadGen
+    passthrough = settings.to_cli_args()[2:]
+    sut_extra = sut_args_to_cli(args)[2:]
+    if args.duration_s <= 0:
+        raise UserError("--duration-s must be positive")
+    return RunConfig(
+        sut=args.sut, scenario=settings.scenario, duration_ms=int(args.duration_s * 1000),
+        output=args.output, director=args.director, loadgen_args=(*passthrough, *sut_extra),
+        label=args.label, ntp_server=args.ntp_server, round=args.round,
+        settle_s=args.settle, on_phase=on_phase,
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=False)
+    if args.rehearse:
+        return _rehearse(args, console)
+    from joulekit.harness.measure import measure
+    from joulekit.harness.run_progress import PhaseProgress
+    from joulekit.harness.run_summary import render
+
+    with PhaseProgress(console) as progress:
+        config = build_config(args, progress.on_phase)
+        where = f"director {config.director}" if config.director else \
+            "a local director with the PTDaemon simulator"
+        console.print(f"measuring {config.sut} ({config.scenario}) through {where}")
+        outcome = measure(config)
+    render(outcome, console)
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    if not outcome.completed or outcome.other_failures:
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def _rehearse(args: argparse.Namespace, console: Any) -> int:
+    try:
+        from joulekit.harness.rehearse import rehearse
+    except ModuleNotFoundError as err:
+        if err.name != "joulekit.harness.rehearse":
+            raise
+        raise UserError("--rehearse needs joulekit.harness.rehearse, which this installation "
+                        "lacks; update joulekit") from None
+    if args.director_config is None:
+        raise UserError("--rehearse needs your director's config: -c server.conf")
+    if args.director:
+        raise UserError("--rehearse starts its own director from -c; drop --director")
+    from joulekit.harness.measure import default_output, loadgen_command_args
+    from joulekit.harness.workload import LoadgenWorkload
+
+    config = build_config(args)
+    output = (config.output or default_output()).resolve()
+    workload = LoadgenWorkload(
+        loadgen_command_args(config),
+        {"ranging": config.duration_ms, "testing": config.duration_ms},
+        carry_offline_rate=config.scenario == "Offline"
+        and "--target-qps" not in config.loadgen_args,
+    )
+    result = rehearse(
+        args.director_config, workload, output=output / "result",
+        loadgen_logs=output / "loadgen", round=config.round, ntp_server=config.ntp_server,
+        label=config.label, work_dir=output / "rehearsal",
+    )
+    console.print(f"rehearsal result: {result.result_dir or output}")
+    for check in result.preflight_errors:
+        console.print(f"[red]preflight:[/] {check}", highlight=False)
+    if result.client_error:
+        console.print(f"[red]run failed:[/] {result.client_error}", highlight=False)
+    for rule, severity, message in result.by_design:
+        console.print(f"  by design ({severity}) {rule}: {message}", highlight=False,
+                      markup=False)
+    for rule, severity, message in result.problems:
+        console.print(f"[red]  {severity} {rule}:[/] {message}", highlight=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False)
+    verdict = "ready for the real run" if result.ready else "fix the problems above first"
+    console.print(f"[bold]rehearsal: {verdict}[/]")
+    return EXIT_OK if result.ready else EXIT_ERRORS

@@ -1,0 +1,78 @@
+"""The summary ``joulekit run`` prints: the figures, then exactly why it can't be submitted.
+
+The rules that a simulated, shortened run fails by design are grouped under the
+reasons a person understands (a simulator measured it; the run was shortened), with
+the rule ids beside them for ``joulekit check --explain``. Any other failure is shown
+apart: that one is a real problem.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from joulekit.harness.measure import RuleOutcome, RunOutcome
+
+#: by-design rule ids grouped under the reason a reader understands
+_SHORTENED = {"PWR044", "PWR042"}
+
+
+def _reason(rule: RuleOutcome) -> str:
+    if rule.rule in _SHORTENED:
+        return "the run was shortened (demo durations)"
+    return "measured with the PTDaemon simulator, not PTDaemon and a real analyzer"
+
+
+def render(outcome: RunOutcome, console: Console) -> None:
+    cfg = outcome.config
+    console.print()
+    phase_s = cfg.duration_ms / 1000
+    title = f"joulekit run: {cfg.sut} SUT, {outcome.scenario}, {phase_s:g} s per phase"
+    table = Table(title=title, show_header=False, title_justify="left", box=None, padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("result", str(outcome.result_dir or outcome.output))
+    if outcome.average_watts is not None:
+        source = "simulated meter" if cfg.director is None else "director"
+        table.add_row("average power", f"{outcome.average_watts:.1f} W ({source})")
+    if outcome.metric == "energy_per_query" and outcome.metric_value is not None:
+        table.add_row("energy per query", f"{outcome.metric_value:.3f} {outcome.metric_unit}")
+    if outcome.efficiency is not None:
+        table.add_row("efficiency", f"{outcome.efficiency:,.3f} {outcome.efficiency_unit}")
+    if outcome.loadgen_valid is not None:
+        table.add_row("LoadGen result", "VALID" if outcome.loadgen_valid else "INVALID")
+    table.add_row("wall time", f"{outcome.wall_s:.1f} s")
+    console.print(table)
+    if outcome.error:
+        label = "interrupted" if outcome.interrupted else "failed"
+        console.print(f"[bold red]run {label}:[/] {outcome.error}")
+        return
+    verdict = ("passes every other rule" if not outcome.other_failures
+               else f"[red]{len(outcome.other_failures)} other finding(s)[/]")
+    console.print(f"[bold]checker ({outcome.checker_round}):[/] {verdict}")
+    reasons: dict[str, list[RuleOutcome]] = {}
+    for rule in outcome.by_design:
+        reasons.setdefault(_reason(rule), []).append(rule)
+    extra = list(outcome.not_valid_for_submission)
+    if reasons or extra:
+        console.print("[bold yellow]not valid for submission, by design:[/]")
+        for reason, rules in reasons.items():
+            ids = ", ".join(sorted({r.rule for r in rules}))
+            console.print(f"  - {reason} [dim]({ids})[/]")
+            for rule in _first_per_rule(rules):
+                console.print(f"      {rule.rule} {rule.title}: {rule.message}", markup=False,
+                              highlight=False)
+        for note in extra:
+            console.print(f"  - {note}", markup=False)
+    for rule in outcome.other_failures:
+        console.print(f"[red]  {rule.severity} {rule.rule}[/] {rule.title}: {rule.message}",
+                      highlight=False)
+    if outcome.other_failures:
+        console.print("  see: joulekit check --explain RULE")
+
+
+def _first_per_rule(rules: list[RuleOutcome]) -> list[RuleOutcome]:
+    seen: dict[str, RuleOutcome] = {}
+    for rule in rules:
+        seen.setdefault(rule.rule, rule)
+    return list(seen.values())
