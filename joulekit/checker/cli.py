@@ -84,9 +84,35 @@ def _run(args: argparse.Namespace) -> int:
         sources_sets=sources,
         sources_file=str(args.sources_checksums) if args.sources_checksums else None,
     )
-    report = _check_with_progress(Path(args.path), options, args.jobs, args.no_progress)
+    path = Path(args.path)
+    if not path.exists():
+        raise UserError(f"{path} does not exist; give a performance folder, a result "
+                        "folder, a submission tree or any folder holding power results")
+    if _is_submission(path, args.scope):
+        from joulekit.checker.submission import check_tree
+
+        summary = Path(args.summary_csv) if args.summary_csv else None
+        report = check_tree(path, options, jobs=args.jobs, summary_csv=summary)
+    else:
+        if args.summary_csv:
+            raise UserError("--summary-csv needs a submission tree (division folders "
+                            "closed/, open/ or network/ below PATH)")
+        report = _check_with_progress(path, options, args.jobs, args.no_progress)
     _emit(report, args)
     return report.exit_code()
+
+
+def _is_submission(path: Path, scope: str) -> bool:
+    """Whether PATH is checked as a whole submission tree or as power results only."""
+    if scope == "power":
+        return False
+    from joulekit.checker.submission import is_submission_tree
+
+    is_tree = is_submission_tree(path)
+    if scope == "submission" and not is_tree:
+        raise UserError(f"{path} is not a submission tree: expected closed/, open/ or "
+                        "network/ folders, or a submitter folder with results/ and systems/")
+    return is_tree
 
 
 def _check_with_progress(
@@ -158,6 +184,18 @@ def register(subparsers: Any) -> None:
         help="output format (default: a table for people)",
     )
     parser.add_argument("--output", "-o", help="write the report to this file")
+    parser.add_argument(
+        "--scope",
+        choices=["auto", "power", "submission"],
+        default="auto",
+        help="'auto' checks a submission tree as a whole and anything else as power "
+        "results; 'power' checks only the power results below PATH",
+    )
+    parser.add_argument(
+        "--summary-csv",
+        metavar="FILE",
+        help="for a submission tree: also write the reference-style summary.csv",
+    )
     parser.add_argument("--explain", metavar="RULE", help="explain one rule and exit")
     parser.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
     parser.add_argument("--notices", action="store_true", help="also list notices in the table")

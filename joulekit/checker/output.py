@@ -45,9 +45,10 @@ def _efficiency_text(result: ResultReport) -> str:
 
 def render_table(report: CheckReport, console: Console, *, show_notices: bool = False) -> None:
     table = Table(title=f"joulekit check ({len(report.results)} power result(s))", expand=False)
-    table.add_column("result", overflow="fold", ratio=1)
-    for column in ("round", "scenario", "power", "efficiency", "verdict"):
+    table.add_column("result", overflow="fold", min_width=18)
+    for column in ("round", "scenario", "power / efficiency"):
         table.add_column(column, no_wrap=True)
+    table.add_column("verdict", overflow="fold", min_width=7)
     for result in report.results:
         verdict = (
             Text("valid", style="green") if result.valid else Text("INVALID", style="bold red")
@@ -60,8 +61,7 @@ def render_table(report: CheckReport, console: Console, *, show_notices: bool = 
             _short(result.path),
             result.round,
             result.scenario or "?",
-            _figure_text(result),
-            _efficiency_text(result),
+            f"{_figure_text(result)}\n{_efficiency_text(result)}",
             verdict,
         )
     console.print(table)
