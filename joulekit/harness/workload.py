@@ -13,6 +13,7 @@ are ignored until that is done, because a second one would cut the session short
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -61,8 +62,11 @@ class LoadgenWorkload:
         out_path = log_dir.parent / f"{context.mode}-console.txt"
         self.outputs[context.mode] = out_path
         with open(out_path, "wb") as out:
+            env = dict(os.environ)
+            env.update(JOULEKIT_POWER_MODE=context.mode, JOULEKIT_LOADGEN_LOGS=str(log_dir),
+                       JOULEKIT_SESSION_ID=context.session_id)
             proc = subprocess.Popen(self.command(context.mode, log_dir), stdout=out,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT, env=env)
             if self.on_start is not None:
                 self.on_start(context.mode, proc)
             try:
