@@ -136,3 +136,10 @@ def test_unknown_round_is_an_error_with_advice(name: str) -> None:
     assert pack is None
     assert result.status is Status.ERROR
     assert "--round" in result.advice and "joulekit rules" in result.advice
+
+
+def test_a_result_prints_as_one_line_with_its_advice() -> None:
+    result = check_clock_step(euid=1000, which=lambda name: None, sudo_ok=lambda: False)
+    text = str(result)
+    assert text.startswith("clock may be stepped: not root")
+    assert "→ run as root" in text and "\n" not in text

@@ -93,9 +93,8 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
         try:
             _wait_port(director, listen, director_log)
             workload = (
-                f"{sys.executable} -m joulekit loadgen --sut demo --scenario Offline "
-                f"--log-dir {logs} --min-duration-ms 4000 --min-query-count 1 "
-                "--target-qps 200"
+                f"{sys.executable} -m joulekit loadgen --sut demo --scenario SingleStream "
+                f"--log-dir {logs} --min-duration-ms 4000 --min-query-count 1"
             )
             client = subprocess.Popen(
                 [

@@ -32,8 +32,8 @@ def _real_ptd_stand_in(tmp_path: Path) -> Path:
 def test_rehearsal_runs_the_workflow_on_simulators_and_checks(tmp_path: Path) -> None:
     logs, out = tmp_path / "loadgen", tmp_path / "result"
     workload = (
-        f"{sys.executable} -m joulekit loadgen --sut demo --scenario Offline "
-        f"--log-dir {logs} --min-duration-ms 3000 --min-query-count 1 --target-qps 200"
+        f"{sys.executable} -m joulekit loadgen --sut demo --scenario SingleStream "
+        f"--log-dir {logs} --min-duration-ms 3000 --min-query-count 1"
     )
     with NtpResponder(0.0) as ntp:
         conf = write_server_conf(

@@ -47,6 +47,11 @@ class CheckResult:
         if "\n" in self.advice:
             raise ValueError(f"check {self.check}: advice must be one line")
 
+    def __str__(self) -> str:
+        """One line for logs and plain output: title, what was found, what to do."""
+        text = f"{self.title}: {self.message}"
+        return f"{text} → {self.advice}" if self.advice else text
+
     def to_json(self) -> dict[str, object]:
         return {
             "check": self.check,
