@@ -32,7 +32,11 @@ SERVER_MAX_CALIBRATED_QPS = 1000.0
 #: SingleStream/MultiStream: LoadGen stops at min_duration when queries are left over,
 #: but fails the run when it runs out of pre-generated ones, so under-estimate latency
 LATENCY_SHARE = 0.25
-MIN_EXPECTED_LATENCY_NS = 50_000
+#: bounds on the queries LoadGen pre-generates from the calibrated latency: at least
+#: this many (so one timing disturbed by a busy machine cannot end the run early) and at
+#: most that many (LoadGen holds them all in memory)
+MIN_PREGENERATED = 100_000
+MAX_PREGENERATED = 250_000
 #: timing windows; the median counts, so one window disturbed by another process on a
 #: busy machine does not set the rate of the whole run
 CALIBRATION_WINDOWS = 5
@@ -118,7 +122,9 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
         if getattr(ts, attr) == getattr(base, attr):
             per_query = 1 if scenario == "SingleStream" else ts.multi_stream_samples_per_query
             measured = measure_latency(sut, per_query) * 1e9
-            latency_ns = max(MIN_EXPECTED_LATENCY_NS, int(measured * LATENCY_SHARE))
+            span_ns = 1.1 * ts.min_duration_ms * 1e6  # LoadGen plans 1.1 x min_duration
+            ceiling, floor = span_ns / MIN_PREGENERATED, span_ns / MAX_PREGENERATED
+            latency_ns = max(1, int(max(floor, min(ceiling, measured * LATENCY_SHARE))))
             setattr(ts, attr, latency_ns)
             echo(f"{scenario} expected latency set to {latency_ns / 1e6:.3f} ms from a short "
                  "timing of the SUT (give --target-latency-ms to fix it)")

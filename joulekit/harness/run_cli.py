@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-c", "--director-config", type=Path,
                         help="the director's server.conf, for --rehearse")
     add_settings_arguments(parser, durations=False)
-    parser.set_defaults(func=main)
+    parser.set_defaults(func=main, scenario=RunConfig.scenario)
 
 
 def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:

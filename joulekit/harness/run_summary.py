@@ -67,7 +67,10 @@ def render(outcome: RunOutcome, console: Console) -> None:
     for rule in outcome.other_failures:
         console.print(f"[red]  {rule.severity} {rule.rule}[/] {rule.title}: {rule.message}",
                       highlight=False)
-    if outcome.other_failures:
+    for rule in outcome.other_warnings:
+        console.print(f"[yellow]  warning {rule.rule}[/] {rule.title}: {rule.message}",
+                      highlight=False)
+    if outcome.other_failures or outcome.other_warnings:
         console.print("  see: joulekit check --explain RULE")
 
 
