@@ -89,9 +89,9 @@ def issue(samples):
 ts = lg.TestSettings()
 ts.scenario = lg.TestScenario.SingleStream
 ts.mode = lg.TestMode.PerformanceOnly
-ts.min_duration_ms = 800
+ts.min_duration_ms = 1500
 ts.min_query_count = 50
-ts.single_stream_expected_latency_ns = 100000
+ts.single_stream_expected_latency_ns = 5000
 log = lg.LogSettings()
 log.log_output.outdir = sys.argv[1]
 assert sys.argv[1] == os.environ["JOULEKIT_LOG_DIR"]
