@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -36,10 +37,8 @@ def test_run_then_report_gives_html_and_plots(tmp_path: Path) -> None:
     assert "simulator" in html
     assert re.search(r"<td><code>PWR\d+</code></td>", html)
     # the figure is the checker's: the same value run's check.json recorded
-    check = (run_dir / "check.json").read_text(encoding="utf-8")
-    value = re.search(r'"value": ([0-9.eE+-]+)', check)
-    assert value is not None
-    assert f"<b>{float(value.group(1))!r} W</b>" in html
+    power = json.loads((run_dir / "check.json").read_text(encoding="utf-8"))["power"]
+    assert f"<b>{float(power['value'])!r} {power['unit']}</b>" in html
     assert (out / "r000-trace.png").read_bytes()[:8] == PNG
     assert "<svg" in (out / "r000-trace.svg").read_text(encoding="utf-8")
     assert "power_begin" in (out / "r000-trace.svg").read_text(encoding="utf-8")
