@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -68,7 +69,7 @@ class LocalDirector:
                "--output", str(self.workdir)]
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self._console, text=True,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent,
         )
         lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         threading.Thread(target=_pump, args=(self._proc.stdout, lines, self._console),
@@ -120,6 +121,20 @@ class LocalDirector:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the process that started it dies (Linux).
+
+    The director runs in its own session so Ctrl-C does not reach it; without this, a
+    measuring process killed outright would leave it running forever.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port(host: str) -> int:
