@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import (
+from realdata import (
     DELL_V21_OFFLINE,
     DELL_V21_SERVER,
     QUALCOMM_V11_SERVER,

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import (
+from realdata import (
     DELL_V21_OFFLINE,
     QUALCOMM_V11_SERVER,
     REAL,
