@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,6 @@ DEMO_LOAD = "cpu:idle=60,per=140"
 DEMO_DEVICE = "49"  # a Yokogawa WT310, the most common analyzer in published results
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
-START_ATTEMPTS = 3
 _LISTENING = "joulekit director: listening on "
 
 
@@ -52,16 +50,10 @@ class LocalDirector:
         return self.workdir / "director-console.txt"
 
     def start(self) -> LocalDirector:
-        """Start it on a free port; a port taken between probe and bind is tried again."""
+        """Start it on a port the system picks (``--listen HOST 0``); it prints the port."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._console = open(self.console_path, "w", encoding="utf-8")  # noqa: SIM115
-        for attempt in range(START_ATTEMPTS):
-            try:
-                return self._start_once(free_port(self.host))
-            except UserError:
-                if attempt == START_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return self._start_once(0)
 
     def _start_once(self, port: int) -> LocalDirector:
         cmd = [sys.executable, "-m", "joulekit", "director", "--analyzer", self.analyzer_url,
@@ -135,13 +127,6 @@ def _die_with_parent() -> None:
         pr_set_pdeathsig = 1
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def free_port(host: str) -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _pump(stream: IO[str] | None, lines: queue.SimpleQueue[str | None], copy: IO[str]) -> None:

@@ -71,7 +71,7 @@ class DirectorConfig:
 
 
 def parse_listen(text: str, where: str) -> tuple[str, int]:
-    """``"ip port"`` (IPv6 accepted) → (host, port)."""
+    """``"ip port"`` (IPv6 accepted) → (host, port); port 0 lets the system pick a free one."""
     parts = text.split()
     if len(parts) != 2 or not parts[1].isdigit():
         raise UserError(f"{where}: listen must be 'ADDRESS PORT', got {text!r}")
@@ -81,7 +81,7 @@ def parse_listen(text: str, where: str) -> tuple[str, int]:
     except ValueError:
         if host != "localhost":
             raise UserError(f"{where}: listen address {host!r} is not an IP address") from None
-    if not 0 < port < 65536:
+    if not 0 <= port < 65536:
         raise UserError(f"{where}: listen port {port} is out of range")
     return host, port
 

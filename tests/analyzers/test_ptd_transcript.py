@@ -69,7 +69,8 @@ def test_multichannel_sums_configured_channels() -> None:
 def test_parsers_on_real_ptd_replies() -> None:
     ident = parse_identify(
         "YokogawaWT330_multichannel,1000,1,1,1,1,0,0,1,version=1.9.2-3976349f-20201208,"
-        "OS=Windows 8 / Server 2012,mode=power,1,1,2,0,0,no_cal_date,YOKOGAWA;WT333E;C2WL21005V;F1.04"
+        "OS=Windows 8 / Server 2012,mode=power,1,1,2,0,0,no_cal_date,"
+        "YOKOGAWA;WT333E;C2WL21005V;F1.04"
     )
     assert ident.ptd_version == "1.9.2" and ident.compliant and ident.channels == 2
     assert ident.serial == "C2WL21005V"

@@ -186,6 +186,8 @@ def _open_sim(url: str, device: str, q: dict[str, list[str]]) -> Analyzer:
         sim.port,
         simulator=sim,
         channels=channels,
+        # the simulated device type goes into ptd_config, as PTDaemon's would
+        device_type=sim.simulator.device.device_type,
         reply_timeout=reply_timeout,
         reconnect_timeout=3.0,
     )

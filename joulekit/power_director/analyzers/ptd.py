@@ -147,8 +147,18 @@ class PtdAnalyzer(Analyzer):
             time.sleep(0.1)
 
     def _hello(self, link: LineLink) -> None:
-        link.send_line("Hello")
-        reply = link.read_line(self.reply_timeout)
+        try:
+            link.send_line("Hello")
+            reply = link.read_line(self.reply_timeout)
+        except LinkTimeout:
+            link.close()
+            raise self._error(
+                f"{self.peer} accepted the connection but did not answer Hello within "
+                f"{self.reply_timeout:g} s: is another program listening on port {self.port}?"
+            ) from None
+        except LinkLost as err:
+            link.close()
+            raise self._error(f"{self.peer} closed the connection during Hello ({err})") from None
         self.transcript.append(("Hello", reply))
         if reply != HELLO_REPLY:
             raise self._error(
