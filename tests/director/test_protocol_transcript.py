@@ -87,8 +87,13 @@ def test_full_session_transcript(tmp_path: Path) -> None:
             assert wire.line() == b"0\r\n"
             on_disk = (director.output_dir / sid / "run_1" / "spl.txt").read_bytes()
             assert body == on_disk and body.startswith(b"Time,01-02-2025 03:04:05.000,")
-            assert wire.ask(f"download,{sid},../secrets") == b"Error: file not allowed\r\n"
-            assert wire.ask("download,other,run_1/spl.txt") == b"Error: unknown session\r\n"
+            # refusals: the reference director's bare "Error"
+            assert wire.ask(f"download,{sid},../secrets") == b"Error\r\n"
+            assert wire.ask("download,other,run_1/spl.txt") == b"Error\r\n"
+            assert wire.ask("cleanup,other") == b"Error\r\n"
+            # the session is forgotten at done, its files are not
+            assert wire.ask(f"session,{sid},done") == b"Error: unknown session\r\n"
+            assert wire.ask(f"session,{sid},stop,testing") == b"Error: unknown session\r\n"
             assert wire.ask(f"cleanup,{sid}") == b"OK\r\n"
             assert not (director.output_dir / sid).exists()
         finally:
@@ -180,3 +185,41 @@ def test_command_builders_match_the_wire_strings() -> None:
     assert p.command_timeout("session,s,stop,testing") == p.TIMEOUTS["session_stop"]
     assert p.command_timeout("time") == p.TIMEOUTS["time"]
     assert p.make_session_id((2024, 7, 23, 11, 35, 8, 1, 205, 0), "") == "2024-07-23_11-35-08"  # type: ignore[arg-type]
+
+
+def test_refusal_replies_are_the_reference_bytes(tmp_path: Path) -> None:
+    """Out-of-order start/stop answer a bare ``Error`` (the reason is in server.log);
+    a ranging phase without samples answers the reference's sentence word for word."""
+    with running_director(tmp_path, [FakeAnalyzer(samples=0)]) as director:
+        assert director.address is not None
+        wire = _handshake(director.address[1])
+        try:
+            assert wire.ask("time,extra").endswith(b"\r\n")  # the reference ignores extra fields
+            assert wire.ask("new,x") == b"Error\r\n"
+            assert wire.ask("hello") == b"Error\r\n"
+            assert wire.ask("") == b"Error\r\n"
+            assert wire.ask("session,*,done") == b"Error: unknown session\r\n"
+            sid = wire.ask("new,edge,u-2").decode().split()[1].split(",")[0]
+            assert wire.ask(f"session,{sid},stop,ranging") == b"Error\r\n"
+            assert wire.ask(f"session,{sid},stop,testing") == b"Error\r\n"
+            assert wire.ask(f"session,{sid},start,testing,xx") == (
+                b"Error Unknown session command\r\n"
+            )
+            assert wire.ask(f"session,{sid},start,ranging") == b"OK\r\n"
+            assert wire.ask(f"session,{sid},stop,ranging") == (
+                "Error: the ranging measurement ended too fast (less than 1 second), "
+                f"no PTDaemon logs generated for '{sid}'\r\n"
+            ).encode()
+            assert wire.ask(f"session,{sid},start,ranging") == b"Error\r\n"
+            assert wire.ask(f"session,{sid},done") == b"OK\r\n"
+            # a whitelisted file the session never wrote names the reason
+            assert wire.ask(f"download,{sid},run_1/spl.txt") == b"Error: file not found\r\n"
+        finally:
+            wire.close()
+        # downloads and cleanup belong to the connection that ran the session
+        other = _handshake(director.address[1])
+        try:
+            assert other.ask(f"download,{sid},ranging/spl.txt") == b"Error\r\n"
+            assert other.ask(f"cleanup,{sid}") == b"Error\r\n"
+        finally:
+            other.close()

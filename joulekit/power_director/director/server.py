@@ -31,6 +31,7 @@ from joulekit.power_director.director.session import (
     Session,
     SessionError,
     SessionInfo,
+    SessionRefused,
     State,
 )
 
@@ -45,6 +46,9 @@ class _Connection:
     messages: list[dict[str, Any]]
     capture: CaptureHandler
     session: Session | None = None
+    #: the session ``download``/``cleanup`` may name: the last one started on this
+    #: connection (the reference forgets it when the connection ends)
+    last_session: Session | None = None
 
 
 class Director:
@@ -187,7 +191,10 @@ class Director:
             if command.kind == "session":
                 return self._session(conn, command.args)
             if command.kind == "cleanup":
-                return self._cleanup(command.args[0])
+                return self._cleanup(conn, command.args[0])
+            return p.REPLY_ERROR
+        except SessionRefused as err:
+            self.log.error("Refused %r: %s", command.raw, err)
             return p.REPLY_ERROR
         except SessionError as err:
             self.log.error("Refused %r: %s", command.raw, err)
@@ -239,7 +246,7 @@ class Director:
             conn.capture.text,
             self.shutdown,
         )
-        self.last_session = conn.session
+        self.last_session = conn.last_session = conn.session
         self.log.info("Session id is %r", session_id)
         return f"OK {session_id},{info.server_uuid}"
 
@@ -263,32 +270,38 @@ class Director:
         if action == ("stop", "testing"):
             return session.stop_testing()
         if action == ("done",):
+            # The reference forgets the session at ``done``: any later session command
+            # names an unknown session, while download/cleanup still reach its files.
+            conn.session = None
             problems = session.end(None)
             return f"Error: {'; '.join(problems)}" if problems else p.REPLY_OK
         return p.REPLY_UNKNOWN_SESSION_COMMAND
 
     def _download(self, conn: _Connection, command: p.Command) -> None:
         session_id, relpath = command.args
-        last = self.last_session
-        reason: str | None = None
+        last = conn.last_session
+        # (why, reply): a wrong session or a path off the list gets the reference's bare
+        # "Error"; a listed file the session never wrote names the reason.
+        refusal: tuple[str, str] | None = None
         if last is None or session_id != last.info.session_id:
-            reason = p.REPLY_UNKNOWN_SESSION
+            refusal = ("not the last session of this connection", p.REPLY_ERROR)
         elif relpath not in p.DOWNLOAD_WHITELIST:
-            reason = "Error: file not allowed"
+            refusal = ("not a file the client may fetch", p.REPLY_ERROR)
         elif not (last.info.workdir / relpath).is_file():
-            reason = "Error: file not found"
-        if reason is not None or last is None:
-            self.log.warning("Refused download %r: %s", relpath, reason)
-            conn.channel.send_line(reason or p.REPLY_ERROR)
+            refusal = ("the session has no such file", "Error: file not found")
+        if refusal is not None or last is None:
+            why, reply = refusal or ("no session", p.REPLY_ERROR)
+            self.log.warning("Refused download %r: %s", relpath, why)
+            conn.channel.send_line(reply)
             return
         data = (last.info.workdir / relpath).read_bytes()
         p.send_file(conn.channel, data)
         self.log.info("Sent %s (%d bytes)", relpath, len(data))
 
-    def _cleanup(self, session_id: str) -> str:
-        last = self.last_session
+    def _cleanup(self, conn: _Connection, session_id: str) -> str:
+        last = conn.last_session
         if last is None or session_id != last.info.session_id:
-            return p.REPLY_UNKNOWN_SESSION
+            return p.REPLY_ERROR
         if last.state is not State.DONE:
             return "Error: the session is not done"
         if last.record.end_reason is None and not self.config.keep_sessions:

@@ -45,6 +45,14 @@ class SessionError(Exception):
     """A command the session refuses; ``str()`` is the reply text after ``Error: ``."""
 
 
+class SessionRefused(SessionError):
+    """A start/stop out of order: the reply is a bare ``Error``, as the reference sends.
+
+    The reason (``str()``) goes to ``server.log`` only, so the reply bytes are the
+    reference director's whatever the state.
+    """
+
+
 @dataclass
 class SessionInfo:
     session_id: str
@@ -130,8 +138,8 @@ class Session:
     def _mark(self, mode: str) -> str:
         return f"{self.info.session_id}_{mode}"
 
-    def _refuse(self, action: str) -> SessionError:
-        return SessionError(f"cannot {action} in state {self.state.value}")
+    def _refuse(self, action: str) -> SessionRefused:
+        return SessionRefused(f"cannot {action} in state {self.state.value}")
 
     # ------------------------------------------------------------------ commands
 
@@ -175,7 +183,10 @@ class Session:
         self.record.phases["ranging"].append(_stamp())
         self.state = State.RANGING_DONE
         if not any(samples) and time.monotonic() - started < 1.0:
-            raise SessionError("the ranging measurement ended too fast, no samples were taken")
+            raise SessionError(
+                "the ranging measurement ended too fast (less than 1 second), "
+                f"no PTDaemon logs generated for {self.info.session_id!r}"
+            )
         if not any(samples):
             raise SessionError("the analyzer returned no ranging samples")
         return "OK"
