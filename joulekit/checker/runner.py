@@ -17,6 +17,7 @@ from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.options import CheckOptions
 from joulekit.checker.power import CHECKS, PowerContext
+from joulekit.checker.power.context import ResultFiles
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError
 from joulekit.formats.layout import find_power_results
@@ -66,11 +67,12 @@ def check_power_result(
     options = options or CheckOptions()
     folder = Path(perf_dir)
     rules = PowerRules.from_pack(pack)
+    files = ResultFiles(folder)
     if options.compat == "reference":
         reference_rules = PowerRules.from_pack(load_pack(available_rounds()[-1]))
-        ctx = PowerContext(folder, pack, reference_rules, options)
+        ctx = PowerContext(folder, pack, reference_rules, options, files)
     else:
-        ctx = PowerContext(folder, pack, rules, options)
+        ctx = PowerContext(folder, pack, rules, options, files)
     findings = _run_checks(ctx)
     try:
         figure = ctx.figure
@@ -88,19 +90,14 @@ def check_power_result(
         compat=options.compat,
     )
     if options.compat == "reference":
-        correct = _run_checks(
-            PowerContext(
-                folder,
-                pack,
-                rules,
-                options.__class__(
-                    compat="correct",
-                    round=options.round,
-                    sources_sets=options.sources_sets,
-                    sources_file=options.sources_file,
-                ),
-            )
+        correct_options = options.__class__(
+            compat="correct",
+            round=options.round,
+            sources_sets=options.sources_sets,
+            sources_file=options.sources_file,
         )
+        # the same files under the round's own rules: read once, checked twice
+        correct = _run_checks(PowerContext(folder, pack, rules, correct_options, files))
         mine, theirs = _verdicts(correct), _verdicts(findings)
         report.compat_differences = sorted(
             rule for rule in set(mine) | set(theirs) if mine.get(rule) != theirs.get(rule)

@@ -103,13 +103,48 @@ def _kind(message: str) -> EventKind:
     return "info"
 
 
+_new_tuple = tuple.__new__
+
+
+class _EventMaker:
+    """Builds the events of one file cheaply; PTDaemon repeats itself, so this remembers.
+
+    A console log is mostly the same two lines once a second (``ERROR: Can't evaluate
+    …`` and ``WARNING: Uncertainty unknown …``), stamped with the same time. Safe to
+    remember because the parts are immutable and a pure function of their text: the last
+    stamp's datetime is reused when the next line carries the identical stamp text, and
+    each distinct message's kind is looked up once. Events are built with
+    ``tuple.__new__``, which is what the NamedTuple constructor does after binding.
+    """
+
+    def __init__(self) -> None:
+        self.days: dict[str, str] = {}
+        self.kinds: dict[str, EventKind] = {}
+        self.last_stamp = ""
+        self.last_time: datetime | None = None
+
+    def time(self, stamp: str) -> datetime | None:
+        """``parse_mlperf_time_fast`` of ``stamp``, reusing the previous line's result."""
+        if stamp != self.last_stamp:
+            self.last_stamp = stamp
+            self.last_time = parse_mlperf_time_fast(stamp, self.days)
+        return self.last_time
+
+    def event(self, moment: datetime, message: str, number: int, analyzer: int) -> PtdEvent:
+        kind = self.kinds.get(message)
+        if kind is None:
+            kind = self.kinds[message] = _kind(message)
+        return _new_tuple(PtdEvent, (moment, message, number, analyzer, kind))
+
+
 def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
     """Read a ``ptd_logs.txt`` (or one analyzer's console log); never raises."""
     text = read_lines(path, "PTD log")
     log = PtdLog(path=text.path, issues=text.issues)
-    events = log.events
+    append_event = log.events.append
     other = log.other
-    days: dict[str, tuple[int, int, int]] = {}
+    maker = _EventMaker()
+    days = maker.days
     analyzer = 1
     lines = text.lines
     last = len(lines)
@@ -120,13 +155,13 @@ def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
         if cut:
             log.truncated = True
         if len(line) > 24 and line[23] == ":" and line[24] == " " and line[2] == "-":
-            moment = parse_mlperf_time_fast(line[:23], days)
+            moment = maker.time(line[:23])
             if moment is not None:
                 message = line[25:]
                 if "-20" in message and _STAMP.search(message):
                     _split_glued(log, message, number, analyzer, days, moment)
                 else:
-                    events.append(PtdEvent(moment, message, number, analyzer, _kind(message)))
+                    append_event(maker.event(moment, message, number, analyzer))
                 continue
         if line.startswith("Time,"):
             if ": " in line and _STAMP.search(line):
@@ -160,14 +195,12 @@ def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
         if version:
             log.versions.setdefault(analyzer, version.group(1))
         other.append(PtdLine(number, analyzer, "text", line))
-    if not log.analyzers and (events or other):
+    if not log.analyzers and (log.events or other):
         log.analyzers.append(1)
     return log
 
 
-def _unglue(
-    log: PtdLog, line: str, number: int, analyzer: int, days: dict[str, tuple[int, int, int]]
-) -> None:
+def _unglue(log: PtdLog, line: str, number: int, analyzer: int, days: dict[str, str]) -> None:
     """A line whose head is a fragment of another writer's output and whose tail holds
     one or more events."""
     match = _STAMP.search(line)
@@ -185,7 +218,7 @@ def _split_glued(
     message: str,
     number: int,
     analyzer: int,
-    days: dict[str, tuple[int, int, int]],
+    days: dict[str, str],
     moment: datetime,
 ) -> None:
     """Record ``message`` at ``moment``; a stamp inside it starts another event."""

@@ -42,7 +42,7 @@ def read_ptd_logfile(path: str | os.PathLike[str]) -> PtdLogfile:
     """Read a PTDaemon ``-l`` file; never raises."""
     text = read_lines(path, "PTDaemon data log")
     log = PtdLogfile(path=text.path, issues=text.issues)
-    days: dict[str, tuple[int, int, int]] = {}
+    days: dict[str, str] = {}
     last = len(text.lines)
     for number, line in enumerate(text.lines, start=1):
         if not line.strip():

@@ -25,13 +25,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from joulekit.formats._text import read_lines
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
-from joulekit.formats.timefmt import format_mlperf_time, parse_mlperf_time
+from joulekit.formats.timefmt import (
+    format_mlperf_time,
+    parse_mlperf_time,
+    parse_mlperf_time_fast,
+)
 
 _WHAT = "spl.txt"
 _GROUP = ("Watts", "Volts", "Amps", "PF")
@@ -163,69 +167,49 @@ def _parse_analyzers(fields: Sequence[str], start: int, line: int) -> list[SplLi
     return analyzers
 
 
-def _fast_line(raw: str, number: int, dates: dict[str, tuple[int, int, int]]) -> SplLine | None:
-    """The common well-formed shapes without per-field calls; None defers to the full
-    parser (which also produces the error message)."""
+_new_tuple = tuple.__new__
+_LINE_LABELS = ["Watts", "Volts", "Amps", "PF", "Mark"]
+_GROUP_LABELS = ["Watts", "Volts", "Amps", "PF"]
+
+
+def _fast_line(raw: str, number: int, days: dict[str, str]) -> SplLine | None:
+    """The common well-formed shapes (one group, or a sum group and ``ChN`` groups) in one
+    pass; None defers to :func:`parse_spl_line`, which also words the error.
+
+    Safe because it accepts only what the full parser accepts, with the same values: every
+    label must sit where the full parser expects it (compared as one slice per group),
+    every number goes through the same ``float``, and the time comes from
+    :func:`parse_mlperf_time_fast`, which reads only fixed-width stamps, to the value
+    :func:`parse_mlperf_time` gives them. The tuples are built with ``tuple.__new__``,
+    which is all a NamedTuple constructor does once it has bound its arguments.
+    """
     f = raw.split(",")
     n = len(f)
-    if (
-        n < 12
-        or f[0] != "Time"
-        or f[2] != "Watts"
-        or f[4] != "Volts"
-        or f[6] != "Amps"
-        or f[8] != "PF"
-        or f[10] != "Mark"
-        or (n - 12) % 9
-    ):
+    if n < 12 or (n - 12) % 9 or f[0] != "Time" or f[2:11:2] != _LINE_LABELS:
         return None
-    stamp = f[1]
-    if len(stamp) != 23 or stamp[13] != ":" or stamp[16] != ":" or stamp[19] != ".":
+    moment = parse_mlperf_time_fast(f[1], days)
+    if moment is None:
         return None
     try:
-        day = dates.get(stamp[:10])
-        if day is None:
-            day = dates[stamp[:10]] = (int(stamp[6:10]), int(stamp[0:2]), int(stamp[3:5]))
-        moment = datetime(
-            day[0],
-            day[1],
-            day[2],
-            int(stamp[11:13]),
-            int(stamp[14:16]),
-            int(stamp[17:19]),
-            int(stamp[20:23]) * 1000,
-            UTC,
-        )
-        channels: tuple[SplChannel, ...] = ()
-        if n > 12:
-            groups = []
-            for i in range(12, n, 9):
-                if (
-                    not f[i].startswith("Ch")
-                    or f[i + 1] != "Watts"
-                    or f[i + 3] != "Volts"
-                    or f[i + 5] != "Amps"
-                    or f[i + 7] != "PF"
-                ):
-                    return None
-                groups.append(
-                    SplChannel(
-                        f[i], float(f[i + 2]), float(f[i + 4]), float(f[i + 6]), float(f[i + 8])
-                    )
-                )
-            channels = tuple(groups)
-        return SplLine(
-            moment,
-            float(f[3]),
-            float(f[5]),
-            float(f[7]),
-            float(f[9]),
-            f[11].rstrip(),
-            channels,
-            number,
-        )
+        channels = _fast_channels(f, n) if n > 12 else ()
+        if channels is None:
+            return None
+        values = (float(f[3]), float(f[5]), float(f[7]), float(f[9]))
     except ValueError:
         return None
+    return _new_tuple(SplLine, (moment, *values, f[11].rstrip(), channels, number, ()))
+
+
+def _fast_channels(f: list[str], n: int) -> tuple[SplChannel, ...] | None:
+    """The ``ChN,Watts,w,Volts,v,Amps,a,PF,p`` groups from field 13 on, or None when one is
+    not in that shape; raises ``ValueError`` for a field that is not a number."""
+    groups = []
+    for i in range(12, n, 9):
+        if not f[i].startswith("Ch") or f[i + 1 : i + 8 : 2] != _GROUP_LABELS:
+            return None
+        values = (float(f[i + 2]), float(f[i + 4]), float(f[i + 6]), float(f[i + 8]))
+        groups.append(_new_tuple(SplChannel, (f[i], *values)))
+    return tuple(groups)
 
 
 def read_spl(path: str | os.PathLike[str]) -> SplFile:
@@ -233,7 +217,7 @@ def read_spl(path: str | os.PathLike[str]) -> SplFile:
     text = read_lines(path, _WHAT)
     result = SplFile(path=text.path, issues=text.issues)
     append = result.lines.append
-    dates: dict[str, tuple[int, int, int]] = {}
+    dates: dict[str, str] = {}
     for number, raw in enumerate(text.lines, start=1):
         if not raw or raw.isspace():
             continue

@@ -21,6 +21,7 @@ from joulekit.rules import load_pack
 from ._fixtures import (
     QUALCOMM_V11_SERVER,
     SOURCES_LIST,
+    UNTETHER_V41_OFFLINE,
     UNTETHER_V41_SS,
     edit_json,
     edit_lines,
@@ -388,3 +389,18 @@ def test_json_report_keeps_the_contract(ss: Path) -> None:
     assert set(result["findings"][0]) >= {"rule", "severity", "message", "file", "line"}
     assert set(data["summary"]) >= {"results", "errors", "warnings"}
     assert round_of(Path(result["path"])) == data["round"] == "v4.1"
+
+
+def test_restore_spelled_differently_fails_only_the_reference_text_compare(
+    copy_result: Copy,
+) -> None:
+    """The reference compares ``SR,A,<v>`` with the RR field as text; we compare values."""
+    offline = copy_result(UNTETHER_V41_OFFLINE)
+
+    def respell(messages: list[dict[str, str]]) -> None:
+        assert messages[-1]["cmd"] == "SR,A,10.000000"
+        messages[-1]["cmd"] = "SR,A,10"
+
+    _edit_ptd(offline, respell)
+    assert "PWR024" not in fired(check(offline))
+    assert "PWR024" in fired(check(offline, compat="reference"), "error")

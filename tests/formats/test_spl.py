@@ -204,6 +204,26 @@ def test_a_non_number_and_a_bad_label_are_issues(tmp_path: Path) -> None:
     assert len(spl.lines) == 813
 
 
+def test_a_stamp_with_wrong_separators_is_an_issue_on_its_line(tmp_path: Path) -> None:
+    path = copy_to(paths("qualcomm-v1.1-server").run_1_spl, tmp_path)
+    lines = path.read_text().split("\n")
+    lines[2] = lines[2].replace("Time,08-27-2021 ", "Time,08/27/2021 ")
+    lines[3] = lines[3].replace("Time,08-27-2021 ", "Time,08-27-2021T")
+    path.write_text("\n".join(lines))
+    spl = read_spl(path)
+    assert [issue.line for issue in spl.issues] == [3, 4]
+    assert all("MM-DD-YYYY" in issue.message for issue in spl.issues)
+    assert len(spl.lines) == 814
+
+
+@pytest.mark.parametrize("name", sorted(RUN_1))
+def test_fast_reader_gives_what_the_line_parser_gives(name: str) -> None:
+    for path in (paths(name).run_1_spl, paths(name).ranging_spl):
+        text = path.read_text().splitlines()
+        parsed = [parse_spl_line(t.strip(), n) for n, t in enumerate(text, 1) if t.strip()]
+        assert read_spl(path).lines == parsed
+
+
 def test_non_utf8_byte_names_its_line(tmp_path: Path) -> None:
     path = copy_to(paths("untether-v4.1-offline").run_1_spl, tmp_path)
     data = path.read_bytes().split(b"\n")

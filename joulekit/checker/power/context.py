@@ -32,30 +32,20 @@ from joulekit.rules.power import PowerRules
 _SCENARIOS = ("SingleStream", "MultiStream", "Offline", "Server", "Interactive")
 
 
-class PowerContext:
-    """One performance folder (``.../<scenario>/performance``) under one rule pack."""
+class ResultFiles:
+    """The files of one performance folder, each read at most once and only when asked.
 
-    def __init__(
-        self, perf_dir: Path, pack: RulePack, rules: PowerRules, options: CheckOptions
-    ) -> None:
+    Shared by every check of a result, and by both passes of ``--compat reference``
+    (which checks the same files under two rule sets): the readers depend on the file
+    contents alone, so one reading serves any number of contexts.
+    """
+
+    def __init__(self, perf_dir: Path) -> None:
         self.perf_dir = perf_dir
-        self.pack = pack
-        self.rules = rules
-        self.options = options
-        self.reference = options.compat == "reference"
-        self.figure_problem: str | None = None
 
-    # -- paths ---------------------------------------------------------------------
     def path(self, relative: str) -> Path:
         return self.perf_dir / relative
 
-    def rel(self, path: str | Path) -> str:
-        try:
-            return Path(path).relative_to(self.perf_dir).as_posix()
-        except ValueError:
-            return str(path)
-
-    # -- files ---------------------------------------------------------------------
     @cached_property
     def detail(self) -> MllogDetail:
         return read_detail(self.path("run_1/mlperf_log_detail.txt"))
@@ -73,20 +63,94 @@ class PowerContext:
         return read_spl(self.path("ranging/spl.txt"))
 
     @cached_property
-    def _server(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
+    def server(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
         return read_power_json(self.path("power/server.json"))
 
     @cached_property
-    def _client(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
+    def client(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
         return read_power_json(self.path("power/client.json"))
+
+    @cached_property
+    def ptd_log(self) -> PtdLog:
+        return read_ptd_log(self.path("power/ptd_logs.txt"))
+
+    def read_all(self) -> None:
+        """Read every file not read yet, so each file's problems are known."""
+        for name in _READERS:
+            getattr(self, name)
+
+    def loaded_issues(self) -> list[FormatIssue]:
+        """Format issues of every file read so far (missing files excluded)."""
+        issues: list[FormatIssue] = []
+        for name in ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log"):
+            if name in self.__dict__:
+                issues.extend(getattr(self, name).issues)
+        for name in ("server", "client"):
+            if name in self.__dict__:
+                issues.extend(self.__dict__[name][1])
+        return [i for i in issues if Path(i.file).exists()]
+
+
+_READERS = ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log", "server", "client")
+
+
+class PowerContext:
+    """One performance folder (``.../<scenario>/performance``) under one rule pack.
+
+    ``files`` may be passed in to reuse files another context of the same folder has
+    read already.
+    """
+
+    def __init__(
+        self,
+        perf_dir: Path,
+        pack: RulePack,
+        rules: PowerRules,
+        options: CheckOptions,
+        files: ResultFiles | None = None,
+    ) -> None:
+        self.perf_dir = perf_dir
+        self.pack = pack
+        self.rules = rules
+        self.options = options
+        self.reference = options.compat == "reference"
+        self.figure_problem: str | None = None
+        self.files = files if files is not None else ResultFiles(perf_dir)
+
+    # -- paths ---------------------------------------------------------------------
+    def path(self, relative: str) -> Path:
+        return self.perf_dir / relative
+
+    def rel(self, path: str | Path) -> str:
+        try:
+            return Path(path).relative_to(self.perf_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    # -- files ---------------------------------------------------------------------
+    @property
+    def detail(self) -> MllogDetail:
+        return self.files.detail
+
+    @property
+    def ranging_detail(self) -> MllogDetail:
+        return self.files.ranging_detail
+
+    @property
+    def spl(self) -> SplFile:
+        return self.files.spl
+
+    @property
+    def ranging_spl(self) -> SplFile:
+        return self.files.ranging_spl
 
     @property
     def server(self) -> PowerSummary | None:
-        return self._server[0]
+        return self.files.server[0]
 
     @property
     def client(self) -> PowerSummary | None:
-        return self._client[0]
+        return self.files.client[0]
 
     @cached_property
     def server_raw(self) -> dict[str, Any]:
@@ -98,20 +162,13 @@ class PowerContext:
         raw = self.client.raw if self.client is not None else None
         return raw if isinstance(raw, dict) else {}
 
-    @cached_property
+    @property
     def ptd_log(self) -> PtdLog:
-        return read_ptd_log(self.path("power/ptd_logs.txt"))
+        return self.files.ptd_log
 
     def loaded_issues(self) -> list[FormatIssue]:
         """Format issues of every file read so far (missing files excluded)."""
-        issues: list[FormatIssue] = []
-        for name in ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log"):
-            if name in self.__dict__:
-                issues.extend(getattr(self, name).issues)
-        for name in ("_server", "_client"):
-            if name in self.__dict__:
-                issues.extend(self.__dict__[name][1])
-        return [i for i in issues if Path(i.file).exists()]
+        return self.files.loaded_issues()
 
     # -- derived -------------------------------------------------------------------
     @cached_property
@@ -123,6 +180,22 @@ class PowerContext:
     def identify_replies(self) -> list[str]:
         """The Identify reply of each analyzer, in order."""
         return [m.reply for m in self.ptd_messages if m.cmd == "Identify"]
+
+    @cached_property
+    def ptd_ranging_spans(self) -> dict[int, tuple[int, int]]:
+        """Per analyzer, the span of ``ptd_log.events`` indexes from the ranging Go to its
+        ``Completed test`` (or to the testing Go, or to the end of the log)."""
+        log = self.ptd_log
+        events = log.events
+        mark = f"Go with mark '{self.session_name}_ranging'" if self.session_name else "_ranging'"
+        spans: dict[int, tuple[int, int]] = {}
+        for index, event in enumerate(events):
+            if mark in event.message and event.analyzer not in spans:
+                end = log.find("Completed test", index + 1, event.analyzer)
+                if end is None:
+                    end = log.find("_testing'", index + 1, event.analyzer)
+                spans[event.analyzer] = (index, end if end is not None else len(events))
+        return spans
 
     @cached_property
     def session_name(self) -> str | None:

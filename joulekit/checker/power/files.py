@@ -45,9 +45,7 @@ def check_json_keys(ctx: PowerContext) -> Iterator[Finding]:
 
 
 def check_readable(ctx: PowerContext) -> Iterator[Finding]:
-    # Touch every reader so each file's problems are known even if no check used it.
-    for name in ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log", "_server", "_client"):
-        getattr(ctx, name)
+    ctx.files.read_all()  # so each file's problems are known even if no check used it
     for issue in ctx.loaded_issues():
         if "required key" in issue.message:
             continue  # PWR003 reports these with the expected key list

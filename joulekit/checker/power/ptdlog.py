@@ -45,25 +45,36 @@ class _Group:
     lines: list[int] = field(default_factory=list)
 
 
-def _ranging_spans(ctx: PowerContext) -> dict[int, tuple[int, int]]:
-    """Per analyzer, the event-index span from the ranging Go to its Completed test."""
-    events = ctx.ptd_log.events
-    mark = f"Go with mark '{ctx.session_name}_ranging'" if ctx.session_name else "_ranging'"
-    spans: dict[int, tuple[int, int]] = {}
-    for index, event in enumerate(events):
-        if mark in event.message and event.analyzer not in spans:
-            end = ctx.ptd_log.find("Completed test", index + 1, event.analyzer)
-            if end is None:
-                end = ctx.ptd_log.find("_testing'", index + 1, event.analyzer)
-            spans[event.analyzer] = (index, end if end is not None else len(events))
-    return spans
+@dataclass(frozen=True)
+class _Facts:
+    """What the rules read from one distinct message text.
+
+    PTDaemon repeats a few lines thousands of times, and everything here depends on the
+    text alone (the time and the position in the log are looked at per event), so each
+    distinct text is examined once per result.
+    """
+
+    usb: bool
+    accepted_in_ranging: bool
+    above: str | None  # the percentage of an "Uncertainty x%, which is above y% limit"
+    shape: str  # the text with numbers masked, for grouping
+
+
+def _facts(text: str) -> _Facts:
+    above = _ABOVE_LIMIT.search(text)
+    return _Facts(
+        usb="USB." in text,
+        accepted_in_ranging=any(known in text for known in _ACCEPTED_IN_RANGING),
+        above=above.group(1) if above else None,
+        shape=_NUMBER.sub("#", text),
+    )
 
 
 def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
     if not ctx.path("power/ptd_logs.txt").is_file():
         return
     events = ctx.ptd_log.events
-    spans = _ranging_spans(ctx)
+    spans = ctx.ptd_ranging_spans
     first_ranging = min((start for start, _ in spans.values()), default=len(events))
     if not any(_ACTIVATED.search(e.message) for e in events[:first_ranging]):
         yield R.UNCERTAINTY_ACTIVE.finding(
@@ -79,7 +90,7 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     if not ctx.path("power/ptd_logs.txt").is_file():
         return
     events = ctx.ptd_log.events
-    spans = _ranging_spans(ctx)
+    spans = ctx.ptd_ranging_spans
     margin = timedelta(
         seconds=_REFERENCE_MARGIN_S if ctx.reference else ctx.rules.uncertainty_margin_s
     )
@@ -88,8 +99,8 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
         testing = (ctx.window[0] + margin, ctx.window[1] - margin)
     limit = ctx.rules.uncertainty_limit_percent
     listed: dict[str, int] = {}
-    groups: dict[tuple[str, str], _Group] = {}
-    shapes: dict[str, str] = {}  # message -> message with numbers masked, for grouping
+    groups: dict[tuple[str, str, str], _Group] = {}
+    known: dict[str, _Facts] = {}
 
     def report(rule: Rule, event: PtdEvent, message: str) -> Finding | None:
         listed[rule.id] = listed.get(rule.id, 0) + 1
@@ -103,31 +114,34 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
         span = spans.get(event.analyzer)
         in_ranging = span is not None and span[0] <= index <= span[1]
         text = event.message
+        facts = known.get(text)
+        if facts is None:
+            facts = known[text] = _facts(text)
         severity: Severity | None = None
         rule: Rule = R.PTD_WARNINGS
         if event.kind == "error":
             rule = R.PTD_ERRORS
-            if "USB." in text:
+            if facts.usb:
                 severity = "warning"
             elif not in_ranging:
                 finding = report(rule, event, f"PTDaemon error outside ranging: {text}")
                 if finding is not None:
                     yield finding
                 continue
-            elif any(known in text for known in _ACCEPTED_IN_RANGING):
+            elif facts.accepted_in_ranging:
                 if ctx.reference:
                     continue
                 severity = "notice"
             else:
                 severity = "warning"
         else:
-            above = _ABOVE_LIMIT.search(text)
+            above = facts.above
             inside = testing is not None and testing[0] < event.time < testing[1]
-            if above and inside and float(above.group(1)) > limit:
+            if above is not None and inside and float(above) > limit:
                 finding = report(
                     R.UNCERTAINTY,
                     event,
-                    f"uncertainty {above.group(1)} % above the {limit:g} % limit while testing",
+                    f"uncertainty {above} % above the {limit:g} % limit while testing",
                 )
                 if finding is not None:
                     yield finding
@@ -137,10 +151,7 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
             # The reference raises its first warning and stops reading the log.
             yield rule.finding(text, file=_FILE, line=event.line, severity=severity)
             return
-        shape = shapes.get(text)
-        if shape is None:
-            shape = shapes[text] = _NUMBER.sub("#", text)
-        key = (rule.id + severity, shape)
+        key = (rule.id, severity, facts.shape)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(rule, severity, text, event)
