@@ -33,6 +33,10 @@ class Range:
 
     auto: bool | None
     value: float | None
+    #: the value exactly as the analyzer wrote it (``10.000000`` in an ``RR`` reply); the
+    #: restore command sends it back unchanged, because the reference checker compares
+    #: ``SR,A,<value>`` with the ``RR`` reply as text
+    text: str | None = field(default=None, compare=False)
 
     @property
     def fixed_and_known(self) -> bool:
@@ -42,7 +46,7 @@ class Range:
         """The value to send back with ``SR`` to restore this range (PTD semantics)."""
         if self.fixed_and_known:
             assert self.value is not None
-            return f"{self.value:g}"
+            return self.text if self.text else f"{self.value:g}"
         return "Auto"
 
 

@@ -66,15 +66,17 @@ def parse_ranges(reply: str) -> list[Ranges]:
         raise ValueError(f"Ranges reply needs groups of 4 values: {reply!r}")
     groups: list[Ranges] = []
     for i in range(0, len(numbers), 4):
-        a_auto, a_range, v_auto, v_range = (float(x) for x in numbers[i : i + 4])
+        a_auto, a_range, v_auto, v_range = numbers[i : i + 4]
         groups.append(Ranges(volts=_range(v_auto, v_range), amps=_range(a_auto, a_range)))
     return groups
 
 
-def _range(auto: float, value: float) -> Range:
+def _range(auto_text: str, value_text: str) -> Range:
+    auto, value = float(auto_text), float(value_text)
     return Range(
         auto=None if auto < 0 else bool(auto),
         value=None if value <= 0 else value,
+        text=value_text.strip() if value > 0 else None,
     )
 
 
