@@ -12,6 +12,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from joulekit import __version__
 from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
@@ -34,8 +35,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit 3, like every UserError.
+
+    Subcommand parsers are made with the class of their parent, so this covers them all.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR,
+                  f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _top_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="joulekit",
         description="Measure ML inference energy the MLPerf Power way, and check it.",
         epilog="Commands:\n"
@@ -71,17 +83,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         return int(args.func(args))
     except UserError as err:
-        print(f"joulekit {command}: error: {err}", file=sys.stderr)
+        print(f"joulekit {command}: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(f"joulekit {command}: interrupted; what was measured is kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as err:
+        if err.filename is None:
+            return _internal_error(command)
+        # a file system refusal that names its path: the user can act on it
+        print(f"joulekit {command}: error: {err.filename}: {err.strerror or err}",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
     except Exception:
-        print(
-            f"joulekit {command}: internal error (a bug in joulekit, please report it):",
-            file=sys.stderr,
-        )
-        traceback.print_exc(limit=6)
-        return EXIT_USER_ERROR + 1
+        return _internal_error(command)
+
+
+def one_line(message: str) -> str:
+    """A message on one line: whatever a library put on several is joined by ' | '."""
+    return " | ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+def _internal_error(command: str) -> int:
+    print(
+        f"joulekit {command}: internal error (a bug in joulekit, please report it):",
+        file=sys.stderr,
+    )
+    traceback.print_exc(limit=6)
+    return EXIT_USER_ERROR + 1

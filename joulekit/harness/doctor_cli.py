@@ -25,6 +25,7 @@ from joulekit.harness.doctor.options import (
 from joulekit.harness.doctor.plan import run_doctor
 from joulekit.harness.doctor.report import render_table, to_json
 from joulekit.harness.doctor.result import exit_code
+from joulekit.inputs import port_arg
 from joulekit.power_director.protocol import DEFAULT_PORT
 
 
@@ -77,7 +78,7 @@ def register(subparsers: Any) -> None:
     sut = parser.add_argument_group("SUT host (the client's options)")
     sut.add_argument("-a", "--address", help="the director's address")
     sut.add_argument(
-        "-p", "--port", type=int, default=DEFAULT_PORT, help=f"director port ({DEFAULT_PORT})"
+        "-p", "--port", type=port_arg, default=DEFAULT_PORT, help=f"director port ({DEFAULT_PORT})"
     )
     sut.add_argument("-n", "--ntp", help="the NTP server the client checks against")
     sut.add_argument("-o", "--output", type=Path, help="the client's output folder")

@@ -155,7 +155,16 @@ def run_loadgen(
         echo(line)
 
     if settings.mode == "performance":  # accuracy mode runs every sample once, untimed
-        calibrate(settings, ts, sut, note)
+        try:
+            calibrate(settings, ts, sut, note)
+        except (UserError, KeyboardInterrupt):
+            raise
+        except Exception as err:  # the user's model or server, before LoadGen started
+            raise UserError(
+                f"the SUT {sut.describe()} failed when timed before LoadGen started: "
+                f"{type(err).__name__}: {err}",
+                hint="check that it runs and answers at that address",
+            ) from None
 
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = str(log_dir)

@@ -4,11 +4,23 @@ It runs as its own process, like a real director on its own host, so a demo goes
 through the same TCP protocol, session files and downloads as a real measurement. It
 is started in a new session: Ctrl-C in the terminal reaches the client, which then
 ends the session properly, instead of killing the director mid-phase.
+
+Being in its own session, nothing the terminal does reaches it, so it must notice by
+itself when the process that started it is gone (killed outright, or ended by Ctrl-C
+before it could stop the director). It is started through :func:`director_argv`:
+this module, run as ``python -m joulekit.harness.local_director PARENT_PID director …``,
+watches its parent pid and, once the parent is gone, ends the director as SIGTERM
+would (session ended, logs written) and exits at the latest ``STOP_TIMEOUT_S`` later.
+Watching the pid, rather than ``PR_SET_PDEATHSIG``, does not depend on which *thread*
+of the parent started it, has no window between fork and arming, and needs no
+``preexec_fn`` (which forks through Python's at-fork hooks, where a Ctrl-C arriving
+during the fork was swallowed as "Exception ignored").
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import signal
 import subprocess
@@ -56,13 +68,22 @@ class LocalDirector:
         return self._start_once(0)
 
     def _start_once(self, port: int) -> LocalDirector:
-        cmd = [sys.executable, "-m", "joulekit", "director", "--analyzer", self.analyzer_url,
-               "--listen", self.host, str(port), "--settle", f"{self.settle_s:g}",
-               "--output", str(self.workdir)]
-        self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=self._console, text=True,
-            start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        cmd = director_argv(["--analyzer", self.analyzer_url, "--listen", self.host,
+                             str(port), "--settle", f"{self.settle_s:g}",
+                             "--output", str(self.workdir)])
+        try:
+            self._proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=self._console, text=True,
+                start_new_session=True,
+            )
+            return self._await_listening()
+        except BaseException:
+            # Ctrl-C while it starts: the caller never gets a director to stop, so stop it
+            self.close()
+            raise
+
+    def _await_listening(self) -> LocalDirector:
+        assert self._proc is not None and self._console is not None
         lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         threading.Thread(target=_pump, args=(self._proc.stdout, lines, self._console),
                          daemon=True).start()
@@ -115,18 +136,36 @@ class LocalDirector:
         self.close()
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the process that started it dies (Linux).
+def director_argv(director_args: list[str]) -> list[str]:
+    """``joulekit director DIRECTOR_ARGS`` that ends when this process is gone."""
+    return [sys.executable, "-m", "joulekit.harness.local_director", str(os.getpid()),
+            "director", *director_args]
 
-    The director runs in its own session so Ctrl-C does not reach it; without this, a
-    measuring process killed outright would leave it running forever.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
 
-        pr_set_pdeathsig = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+#: how often the director checks that the process that started it is still there
+WATCH_PERIOD_S = 0.2
+
+
+def _watch_parent(parent: int) -> None:
+    """In the director: once ``parent`` is gone, stop as on SIGTERM; exit at the latest
+    ``STOP_TIMEOUT_S`` later even if that stop hangs or the interrupt is swallowed."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_PERIOD_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_TIMEOUT_S)
+    os._exit(128 + signal.SIGTERM)
+
+
+def child_main(argv: list[str]) -> int:
+    """``python -m joulekit.harness.local_director PARENT_PID COMMAND ARGS…``."""
+    parent = int(argv[0])
+    if os.getppid() != parent:  # the parent died before this process got here
+        return 128 + signal.SIGTERM
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch",
+                     daemon=True).start()
+    from joulekit.cli import main
+
+    return main(argv[1:])
 
 
 def _pump(stream: IO[str] | None, lines: queue.SimpleQueue[str | None], copy: IO[str]) -> None:
@@ -140,3 +179,7 @@ def _pump(stream: IO[str] | None, lines: queue.SimpleQueue[str | None], copy: IO
             copy.write(line)
             copy.flush()
     lines.put(None)
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(sys.argv[1:]))

@@ -133,23 +133,66 @@ def loadgen_command_args(config: RunConfig) -> list[str]:
     return ["--sut", config.sut, "--scenario", config.scenario, *config.loadgen_args]
 
 
+def check_config(config: RunConfig) -> None:
+    """Every input of ``config`` that can be checked without measuring: the director's
+    address, the SUT, the round. A UserError here costs nothing: no folder is created,
+    no director started. A sweep calls it once before its first point."""
+    from joulekit.harness.sut import check_sut_spec
+    from joulekit.inputs import parse_address
+    from joulekit.power_director.protocol import DEFAULT_PORT
+    from joulekit.rules import load_pack
+
+    if config.director is not None:
+        parse_address(config.director, DEFAULT_PORT, "--director")
+    if check_sut_spec(config.sut) == "http":
+        _check_reachable(config.sut)
+    if config.round is not None:
+        load_pack(config.round)  # an unknown round names the known ones
+
+
+def _check_reachable(url: str) -> None:
+    """An HTTP SUT answers TCP before a director starts for it (what ``joulekit loadgen``
+    would otherwise find out during ranging, a phase too late)."""
+    import socket
+
+    from joulekit.harness.sut.http import parse_endpoint
+
+    _, host, port, _ = parse_endpoint(url)
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as err:
+        raise UserError(f"the HTTP SUT at {host}:{port} does not answer: "
+                        f"{err.strerror or err}; start the server first") from None
+
+
+def nothing_measured(outcome: RunOutcome) -> bool:
+    """The run failed before a session began (director unreachable, refused): the same
+    failure would repeat on every try, so it is the user's to fix, not a result."""
+    if outcome.completed or outcome.interrupted or outcome.error is None:
+        return False
+    if outcome.result_dir is not None:
+        return False
+    kept = (p for p in outcome.output.rglob("*") if p.is_file() and p.name != "outcome.json")
+    return next(kept, None) is None
+
+
 def measure(config: RunConfig) -> RunOutcome:
     """Run ranging and testing of ``config`` and check the result; see the module doc."""
     from joulekit.harness.local_director import LocalDirector
+    from joulekit.inputs import prepare_output_dir
 
     started = time.monotonic()
-    output = (config.output or default_output()).resolve()
-    if output.exists() and any(output.iterdir()):
-        raise UserError(f"the output folder {output} is not empty; choose another --output")
-    output.mkdir(parents=True, exist_ok=True)
+    check_config(config)
+    output = prepare_output_dir(config.output or default_output(), "--output",
+                                must_be_empty=True)
     local: LocalDirector | None = None
-    if config.director is None:
-        local = LocalDirector(output / "director", settle_s=config.settle_s,
-                              load=config.simulator_load).start()
-        address = local.address
-    else:
-        address = config.director
     try:
+        if config.director is None:
+            local = LocalDirector(output / "director", settle_s=config.settle_s,
+                                  load=config.simulator_load)
+            address = local.start().address
+        else:
+            address = config.director
         outcome = _run_client(config, output, address, started)
     finally:
         if local is not None:
@@ -160,11 +203,11 @@ def measure(config: RunConfig) -> RunOutcome:
 
 def _run_client(config: RunConfig, output: Path, address: str, started: float) -> RunOutcome:
     from joulekit.harness.client import ClientOptions, run_client
-    from joulekit.harness.client.timesync import split_host_port
     from joulekit.harness.workload import LoadgenWorkload
+    from joulekit.inputs import parse_address
     from joulekit.power_director.protocol import DEFAULT_PORT
 
-    host, port = split_host_port(address, DEFAULT_PORT)
+    host, port = parse_address(address, DEFAULT_PORT, "--director")
     expected_s = config.duration_ms / 1000
     workload = LoadgenWorkload(
         loadgen_command_args(config), {"ranging": config.duration_ms,

@@ -19,8 +19,8 @@ which is a problem the real run would have too.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
+import io
 import ipaddress
 import os
 import shlex
@@ -36,11 +36,14 @@ from pathlib import Path
 import psutil
 
 from joulekit.errors import UserError
+from joulekit.formats.atomic import atomic_write_text
 from joulekit.harness.client.options import ClientOptions, Workload
 from joulekit.harness.client.runner import run_client
 from joulekit.harness.doctor.options import DoctorOptions
 from joulekit.harness.doctor.plan import run_doctor
 from joulekit.harness.doctor.result import CheckResult, Status
+from joulekit.harness.local_director import director_argv
+from joulekit.inputs import read_ini
 from joulekit.power_director.config import load_config
 
 #: settle wait after a range change in a rehearsal (the real run waits 10 s)
@@ -121,11 +124,8 @@ def rehearsal_config(
     Every other key stays as the user wrote it, in the layout they wrote it in, so the
     director reads the same file it will read in the real run.
     """
-    config = load_config(source)  # the director's own parser: a broken file stops here
-    parser = configparser.ConfigParser()
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    with open(source, encoding="utf-8") as handle:
-        parser.read_file(handle)
+    parser = read_ini(source)  # an unreadable or broken file stops here, naming its line
+    config = load_config(source)  # the director's own reading of it
     if "ptd" not in parser:
         parser["ptd"] = {}
     parser["ptd"]["ptd"] = str(simulator)
@@ -140,8 +140,9 @@ def rehearsal_config(
         host = "127.0.0.1"
         parser["server"]["listen"] = f"{host} {port}"
     target = work_dir / "server.conf"
-    with open(target, "w", encoding="utf-8") as handle:
-        parser.write(handle)
+    text = io.StringIO()
+    parser.write(text)
+    atomic_write_text(target, text.getvalue())
     connect = host
     with contextlib.suppress(ValueError):
         if ipaddress.ip_address(host).is_unspecified:
@@ -229,6 +230,7 @@ def rehearse(
     Raises :class:`UserError` only when the config cannot be read or the director does
     not start; every other problem is in the returned result.
     """
+    read_ini(config)  # one clear line for a missing, unreadable or broken config
     work = work_dir or Path(tempfile.mkdtemp(prefix="joulekit-rehearsal-"))
     work.mkdir(parents=True, exist_ok=True)
     preflight = run_doctor(
@@ -247,11 +249,14 @@ def rehearse(
     conf, host, port = rehearsal_config(config, work, simulator, settle_s, result.notes)
     log = work / "director.log"
     with open(log, "wb") as log_handle:
+        # its own session, like the local director: Ctrl-C reaches the client, which
+        # ends the session; the director ends by itself if this process dies
         proc = subprocess.Popen(
-            [sys.executable, "-m", "joulekit", "director", "-c", str(conf)],
+            director_argv(["-c", str(conf)]),
             stdin=subprocess.DEVNULL,
             stdout=log_handle,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         _wait_listening(proc, host, port, log)

@@ -57,6 +57,11 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
     sut_extra = sut_args_to_cli(args)[2:]
     if args.duration_s <= 0:
         raise UserError("--duration-s must be positive")
+    settings.build()  # LoadGen reads the conf files now: a bad one stops here, not in ranging
+    if args.prompts is not None:
+        from joulekit.harness.sut.http import read_prompts
+
+        read_prompts(args.prompts)
     return RunConfig(
         sut=args.sut, scenario=settings.scenario, duration_ms=int(args.duration_s * 1000),
         output=args.output, director=args.director, loadgen_args=(*passthrough, *sut_extra),
@@ -71,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
     if args.rehearse:
         return _rehearse(args, console)
-    from joulekit.harness.measure import measure
+    from joulekit.harness.measure import measure, nothing_measured
     from joulekit.harness.run_progress import PhaseProgress
     from joulekit.harness.run_summary import render
 
@@ -81,6 +86,9 @@ def main(args: argparse.Namespace) -> int:
             "a local director with the PTDaemon simulator"
         console.print(f"measuring {config.sut} ({config.scenario}) through {where}")
         outcome = measure(config)
+    if nothing_measured(outcome):
+        raise UserError(f"{outcome.error}; nothing was measured "
+                        f"(what happened: {outcome.output / 'outcome.json'})")
     render(outcome, console)
     if outcome.interrupted:
         return EXIT_INTERRUPTED
@@ -101,11 +109,15 @@ def _rehearse(args: argparse.Namespace, console: Any) -> int:
         raise UserError("--rehearse needs your director's config: -c server.conf")
     if args.director:
         raise UserError("--rehearse starts its own director from -c; drop --director")
-    from joulekit.harness.measure import default_output, loadgen_command_args
+    from joulekit.harness.measure import check_config, default_output, loadgen_command_args
     from joulekit.harness.workload import LoadgenWorkload
+    from joulekit.inputs import prepare_output_dir, read_ini
 
     config = build_config(args)
-    output = (config.output or default_output()).resolve()
+    check_config(config)
+    read_ini(args.director_config)  # before any folder is made for the rehearsal
+    output = prepare_output_dir(config.output or default_output(), "--output",
+                                must_be_empty=True)
     workload = LoadgenWorkload(
         loadgen_command_args(config),
         {"ranging": config.duration_ms, "testing": config.duration_ms},

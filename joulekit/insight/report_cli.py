@@ -14,10 +14,12 @@ from typing import Any
 from joulekit.checker.runner import find_results
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.inputs import prepare_output_dir
 from joulekit.insight.collect import collect
 from joulekit.insight.html import render
 from joulekit.insight.requests_file import read_requests
 from joulekit.insight.view import ResultView
+from joulekit.rules import load_pack
 
 DEFAULT_OUT = Path("joulekit-report")
 
@@ -82,7 +84,9 @@ def build_report(
     requests = read_requests(requests_path) if requests_path else None
     if requests is not None and len(perf_dirs) != 1:
         raise UserError("--requests describes one run; point PATH at a single result")
-    out.mkdir(parents=True, exist_ok=True)
+    if round_name is not None:
+        load_pack(round_name)  # an unknown round stops here, before the folder is made
+    out = prepare_output_dir(out, "-o", must_be_empty=False)
     views = [
         collect(
             perf_dir,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.inputs import read_text_input
 from joulekit.insight.steady_state import RequestTiming
 
 
@@ -42,10 +43,7 @@ def _request(obj: Any, where: str) -> RequestTiming:
 
 def read_requests(path: Path) -> list[RequestTiming]:
     """Read a requests file; any malformed line is a one-line UserError naming it."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise UserError(f"{path}: cannot read the requests file ({err.strerror})") from None
+    lines = read_text_input(path, "requests file").splitlines()
     out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

@@ -27,7 +27,7 @@ import pandas as pd
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
 from joulekit.formats.mllog import read_detail
-from joulekit.harness.measure import RunConfig, RunOutcome
+from joulekit.harness.measure import RunConfig, RunOutcome, check_config, nothing_measured
 from joulekit.insight.power_limit import power_limit
 from joulekit.insight.table import (
     AVG_POWER,
@@ -231,12 +231,18 @@ def run_sweep(
     the table is written; the interrupted point has no ``point.json`` and is measured
     again next time.
     """
+    from joulekit.inputs import prepare_output_dir
+
     if measure_fn is None:
         from joulekit.harness.measure import measure
 
         measure_fn = measure
+        # the inputs every point shares: a typo stops the sweep before its first run
+        check_config(RunConfig(sut=spec.sut, scenario=spec.scenario,
+                               duration_ms=spec.duration_ms, director=spec.director,
+                               round=spec.round))
     run_one: MeasureFn = measure_fn
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_dir(out, "-o", must_be_empty=False)
     _check_spec(out, spec)
     points_dir = out / "points"
     points_dir.mkdir(exist_ok=True)
@@ -280,6 +286,11 @@ def run_sweep(
         if outcome.interrupted:
             table()
             raise KeyboardInterrupt
+        if nothing_measured(outcome):
+            # the director cannot be reached: every other point would fail alike
+            table()
+            raise UserError(f"{outcome.error}; the sweep stopped at {pid}, nothing measured "
+                            "there; rerun the same command to resume")
         row = row_from_outcome(spec, pid, knobs, outcome)
         atomic_write_text(done, json.dumps(row, indent=2, default=str) + "\n")
         table()

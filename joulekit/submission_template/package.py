@@ -8,6 +8,7 @@ from pathlib import Path
 from joulekit.checker.submission import SubmissionReport, check_submission, to_json, write_csv
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.inputs import prepare_output_dir
 from joulekit.submission_template.assemble import Measured, assemble
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.tarball import build_tarball
@@ -63,7 +64,7 @@ def package(project: Project, measured: list[Measured], out: Path, *, only_valid
         raise UserError("no result passes the checks; nothing to pack")
     if only_valid and any(f.severity == "error" for f in report.tree_findings):
         return result
-    out.parent.mkdir(parents=True, exist_ok=True)
+    prepare_output_dir(out.parent, "--out folder", must_be_empty=False)
     name = out.name.removesuffix(".gz").removesuffix(".tar")
     write_csv(report, out.with_name(f"{name}.summary.csv"))
     atomic_write_text(out.with_name(f"{name}.check.json"), to_json(report) + "\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.inputs import read_text_input
 
 PROJECT_FILE = "joulekit-submission.json"
 
@@ -49,13 +50,14 @@ class Project:
 
 def load_project(folder: Path) -> Project:
     path = Path(folder) / PROJECT_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise UserError(f"{folder} is not a joulekit submission folder (no {PROJECT_FILE})",
-                        hint="create one with 'joulekit init'") from None
+                        hint="create one with 'joulekit init'")
+    try:
+        data = json.loads(read_text_input(path, "project file"))
     except ValueError as err:
-        raise UserError(f"{path} is not valid JSON: {err}") from None
+        raise UserError(f"{path}:{getattr(err, 'lineno', 1)}: not valid JSON: "
+                        f"{getattr(err, 'msg', err)}") from None
     try:
         return Project(folder=str(folder), round=data["round"], division=data["division"],
                        submitter=data["submitter"], system=data["system"],

@@ -9,6 +9,7 @@ from pathlib import Path
 from joulekit import __version__
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.inputs import prepare_output_dir
 from joulekit.submission_template.host import detect_host
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.template import (
@@ -49,7 +50,7 @@ def scaffold(folder: Path, *, round_name: str, division: str, submitter: str, sy
     if (folder / "joulekit-submission.json").exists() and not force:
         raise UserError(f"{folder} already holds a submission project",
                         hint="pass --force to rewrite its templates")
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_output_dir(folder, "folder", must_be_empty=False)
     project.save()
     values = {"submitter": submitter, "system": system, "round": round_name,
               "version": __version__, "implementation": implementation}

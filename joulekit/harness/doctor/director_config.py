@@ -15,6 +15,7 @@ from pathlib import Path
 from joulekit.errors import UserError
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
 from joulekit.harness.doctor.rounds import allowed_device_types
+from joulekit.inputs import read_ini
 from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig, load_config
 from joulekit.rules.pack import RulePack
 
@@ -31,6 +32,8 @@ def check_director_config(path: Path) -> tuple[list[CheckResult], DirectorConfig
     """Parse ``path``; an error when it cannot run, a warning per layout problem."""
     check = "config.layout"
     try:
+        if path.exists():  # a folder, binary junk or broken INI: one line naming file and line
+            read_ini(path)
         config = load_config(path)
     except UserError as err:
         return (
@@ -38,7 +41,7 @@ def check_director_config(path: Path) -> tuple[list[CheckResult], DirectorConfig
                 error(
                     check,
                     TITLE,
-                    str(err),
+                    str(err.args[0]) if err.hint else str(err),
                     err.hint
                     or "fix the file as the message says (layout: [server], [ptd], [analyzer1] …)",
                     path=str(path),

@@ -13,21 +13,12 @@ import socket
 import ntplib
 
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
+from joulekit.inputs import split_host_port
+
+__all__ = ["NTP_PORT", "check_ntp_offset", "split_host_port"]
 
 TITLE = "NTP offset"
 NTP_PORT = 123
-
-
-def split_host_port(text: str, default_port: int) -> tuple[str, int]:
-    """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address → (host, port)."""
-    text = text.strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") else default_port
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        return host, int(port)
-    return text, default_port
 
 
 def check_ntp_offset(server: str, limit_ms: float, *, timeout_s: float = 2.0) -> CheckResult:

@@ -76,15 +76,7 @@ def _director_host(
         results += _run(
             "config.device_types", "device types allowed", lambda: check_device_types(config, pack)
         )
-    if config.ntp_server:
-        results += _run(
-            "ntp.offset",
-            "NTP offset",
-            lambda: check_ntp_offset(
-                config.ntp_server or "", limit_ms, timeout_s=options.timeout_s
-            ),
-        )
-    results += _run("clock.step", "clock may be stepped", check_clock_step)
+    results += _ntp_and_clock(config.ntp_server, limit_ms, options.timeout_s)
     results += _run(
         "port.listen",
         "port free: director",
@@ -125,18 +117,23 @@ def _director_host(
     return results
 
 
+def _ntp_and_clock(server: str | None, limit_ms: float, timeout_s: float) -> list[CheckResult]:
+    """The clock checks both hosts run: the NTP offset (when a server is named), then
+    whether the clock may be stepped."""
+    results: list[CheckResult] = []
+    if server:
+        results += _run(
+            "ntp.offset", "NTP offset",
+            lambda: check_ntp_offset(server, limit_ms, timeout_s=timeout_s),
+        )
+    results += _run("clock.step", "clock may be stepped", check_clock_step)
+    return results
+
+
 def _sut_host(options: DoctorOptions, limit_ms: float) -> list[CheckResult]:
     results: list[CheckResult] = []
     results += _run("loadgen.import", "LoadGen importable", check_loadgen)
-    results += _run("clock.step", "clock may be stepped", check_clock_step)
-    if options.ntp_server:
-        results += _run(
-            "ntp.offset",
-            "NTP offset",
-            lambda: check_ntp_offset(
-                options.ntp_server or "", limit_ms, timeout_s=options.timeout_s
-            ),
-        )
+    results += _ntp_and_clock(options.ntp_server, limit_ms, options.timeout_s)
     if options.director_host:
         host = options.director_host
         results += _run(

@@ -12,7 +12,8 @@ from joulekit.errors import UserError
 from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
 from joulekit.harness.sut.http import HttpOptions
 
-__all__ = ["Completion", "FirstToken", "HttpOptions", "Output", "Sut", "open_sut", "sut_kind"]
+__all__ = ["Completion", "FirstToken", "HttpOptions", "Output", "Sut", "check_sut_spec",
+           "open_sut", "sut_kind"]
 
 
 def sut_kind(spec: str) -> str:
@@ -27,6 +28,26 @@ def sut_kind(spec: str) -> str:
         f"unknown SUT {spec!r}; use demo, noop, callable:MODULE:ATTR, http://HOST:PORT/... "
         "or cmd:COMMAND"
     )
+
+
+def check_sut_spec(spec: str) -> str:
+    """The kind of ``spec`` once its form is checked, without opening or importing it.
+
+    What a run starts in another process (``joulekit loadgen``) is checked here first, so
+    a typo is one line before a director starts rather than a failed ranging phase.
+    """
+    kind = sut_kind(spec)
+    if kind == "callable":
+        from joulekit.harness.sut.pycallable import check_callable_spec
+
+        check_callable_spec(spec.removeprefix("callable:"))
+    elif kind == "http":
+        from joulekit.harness.sut.http import parse_endpoint
+
+        parse_endpoint(spec)
+    elif kind == "cmd" and not spec.removeprefix("cmd:").strip():
+        raise UserError("cmd: needs the command to run, e.g. 'cmd:./harness --logdir {log_dir}'")
+    return kind
 
 
 def open_sut(spec: str, *, batch_size: int | None = None, http: HttpOptions | None = None) -> Sut:

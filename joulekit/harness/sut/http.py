@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from joulekit.errors import UserError
 from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
+from joulekit.inputs import read_text_input
 
 DEFAULT_PROMPTS: tuple[str, ...] = (
     "Explain why the sky is blue in two sentences.",
@@ -60,10 +61,8 @@ def read_prompts(path: Path | None) -> list[str]:
     """Prompts from a file (one per line, or JSON lines with a ``prompt`` key)."""
     if path is None:
         return list(DEFAULT_PROMPTS)
-    try:
-        lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except OSError as err:
-        raise UserError(f"cannot read prompts file {path}: {err.strerror}") from err
+    text = read_text_input(Path(path), "prompts file")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
     prompts = []
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("{"):
@@ -78,6 +77,27 @@ def read_prompts(path: Path | None) -> list[str]:
     return prompts
 
 
+def parse_endpoint(url: str) -> tuple[bool, str, int, str]:
+    """(https, host, port, path) of an OpenAI-compatible endpoint URL, or a UserError."""
+    form = "must look like http://HOST:PORT/v1/completions"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as err:
+        raise UserError(f"HTTP SUT {url!r} {form} ({err})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"HTTP SUT {url!r} {form}")
+    path = parts.path.rstrip("/")
+    if path in ("", "/v1"):
+        path = "/v1/completions"
+    if not path.endswith(("/completions", "/chat/completions")):
+        raise UserError(
+            f"HTTP SUT path {path!r} is not /v1/completions or /v1/chat/completions"
+        )
+    https = parts.scheme == "https"
+    return https, parts.hostname, port or (443 if https else 80), path
+
+
 class HttpSut(Sut):
     """Streams one request per sample to an OpenAI-compatible endpoint."""
 
@@ -85,28 +105,16 @@ class HttpSut(Sut):
 
     def __init__(self, url: str, options: HttpOptions | None = None) -> None:
         self.options = options or HttpOptions()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"HTTP SUT {url!r} must look like http://HOST:PORT/v1/completions")
         if self.options.concurrency < 1:
             raise UserError("--concurrency must be at least 1")
-        path = parts.path.rstrip("/")
-        if path in ("", "/v1"):
-            path = "/v1/completions"
-        if not path.endswith(("/completions", "/chat/completions")):
-            raise UserError(
-                f"HTTP SUT path {path!r} is not /v1/completions or /v1/chat/completions"
-            )
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port or (443 if self._https else 80)
+        self._https, self._host, self._port, path = parse_endpoint(url)
         self._path = path
         self._chat = path.endswith("/chat/completions")
         self._prompts = read_prompts(self.options.prompts_file)
         self._local = threading.local()
         self._opened: list[http.client.HTTPConnection] = []
         self._opened_lock = threading.Lock()
-        self.name = f"http {parts.hostname}:{self._port}{path}"
+        self.name = f"http {self._host}:{self._port}{path}"
         self.total_samples = len(self._prompts)
         self.performance_samples = len(self._prompts)
         self.workers = self.options.concurrency

@@ -12,6 +12,7 @@ without subclassing anything: ``max_batch``, ``workers``, ``total_samples``,
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,14 +24,34 @@ from joulekit.errors import UserError
 from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
 
 
-def load_attr(spec: str) -> Any:
-    """Import ``module:attr`` (``attr`` may be dotted); the current folder is importable."""
+def _split_spec(spec: str) -> tuple[str, str]:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UserError(f"callable SUT {spec!r} must look like 'package.module:name'")
     cwd = str(Path.cwd())
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
+    return module_name, attr
+
+
+def check_callable_spec(spec: str) -> None:
+    """``module:attr`` is well formed and its module can be found, without running the
+    module itself (a model may take minutes to load; ``joulekit loadgen`` loads it)."""
+    module_name, _ = _split_spec(spec)
+    try:
+        found = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError) as err:
+        raise UserError(f"cannot import {module_name!r} for the SUT: {err}") from None
+    if found is None:
+        raise UserError(
+            f"cannot import {module_name!r} for the SUT: no such module",
+            hint="run from the folder that holds it, or install it into this environment",
+        )
+
+
+def load_attr(spec: str) -> Any:
+    """Import ``module:attr`` (``attr`` may be dotted); the current folder is importable."""
+    module_name, attr = _split_spec(spec)
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as err:

@@ -31,6 +31,12 @@ from joulekit.power_director.analyzers.base import (
 _NO_RANGES = Ranges(Range(None, None), Range(None, None))
 
 
+def _software_identity(model: str, raw: str) -> Identity:
+    """What a software source says it is: one channel, no meter, never compliant."""
+    return Identity(model=model, device_type=None, serial=None, firmware=None,
+                    ptd_version=None, channels=1, compliant=False, raw=raw)
+
+
 class _CounterSource(Analyzer):
     """Shared sampling loop: read a cumulative energy (J) every interval, differentiate."""
 
@@ -44,6 +50,12 @@ class _CounterSource(Analyzer):
         self._error: str | None = None
         self._mark = ""
         self._open_warnings: list[str] = []  # facts found at open() that stay true
+        self._identity: Identity | None = None  # set by open()
+
+    def identify(self) -> Identity:
+        if self._identity is None:
+            raise AnalyzerError(f"{self.url}: identify() before open()")
+        return self._identity
 
     # subclasses: energy in joules (cumulative) or None; power in W as fallback
     def _energy(self) -> float | None:
@@ -133,7 +145,6 @@ class NvmlSource(_CounterSource):
         self._nvml = nvml
         self._handle: Any = None
         self._has_energy = True
-        self._identity: Identity | None = None
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -175,21 +186,8 @@ class NvmlSource(_CounterSource):
         except BaseException:
             nv.nvmlShutdown()
             raise
-        self._identity = Identity(
-            model=f"{name} (NVML software source)",
-            device_type=None,
-            serial=None,
-            firmware=None,
-            ptd_version=None,
-            channels=1,
-            compliant=False,
-            raw=name,
-        )
+        self._identity = _software_identity(f"{name} (NVML software source)", name)
 
-    def identify(self) -> Identity:
-        if self._identity is None:
-            raise AnalyzerError(f"{self.url}: identify() before open()")
-        return self._identity
 
     def _energy(self) -> float | None:
         if not self._has_energy:
@@ -219,7 +217,6 @@ class RaplSource(_CounterSource):
         super().__init__(url)
         self.zone_dir = (root or Path("/sys/class/powercap")) / zone
         self._max_uj = 0
-        self._identity: Identity | None = None
 
     def _read(self, name: str) -> str:
         path = self.zone_dir / name
@@ -241,21 +238,8 @@ class RaplSource(_CounterSource):
         name = self._read("name") if (self.zone_dir / "name").exists() else self.zone_dir.name
         self._max_uj = int(self._read("max_energy_range_uj"))
         self._read("energy_uj")
-        self._identity = Identity(
-            model=f"RAPL {name} (software source)",
-            device_type=None,
-            serial=None,
-            firmware=None,
-            ptd_version=None,
-            channels=1,
-            compliant=False,
-            raw=name,
-        )
+        self._identity = _software_identity(f"RAPL {name} (software source)", name)
 
-    def identify(self) -> Identity:
-        if self._identity is None:
-            raise AnalyzerError(f"{self.url}: identify() before open()")
-        return self._identity
 
     def _energy(self) -> float | None:
         return int(self._read("energy_uj")) / 1e6

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import EXIT_USER_ERROR, UserError
+from joulekit.inputs import port_arg
 from joulekit.power_director.simulator.faults import parse_faults
 from joulekit.power_director.simulator.load import parse_load
 from joulekit.power_director.simulator.server import (
@@ -38,7 +41,8 @@ ENV_PERIOD = "JOULEKIT_PTD_PERIOD_MS"
 def _add_ptd_arguments(p: argparse.ArgumentParser, *, positional_required: bool) -> None:
     """PTDaemon's flags (analyzers.md §1.1), spelled as PTD spells them."""
     p.add_argument("-l", dest="logfile", metavar="FILE", help="log samples to FILE (PTD -l)")
-    p.add_argument("-p", dest="port", type=int, metavar="PORT", help="TCP port (default 8888)")
+    p.add_argument("-p", dest="port", type=port_arg, metavar="PORT",
+                   help="TCP port (default 8888)")
     p.add_argument(
         "-c", dest="channels", metavar="CH[,CH]", help="channels of a multichannel meter"
     )
@@ -156,16 +160,26 @@ async def _serve(config: SimulatorConfig) -> int:
         return 1
     except OSError as err:
         await sim.close()
-        raise UserError(
-            f"cannot listen on {config.host}:{config.port}: {err.strerror}; "
-            "another PTDaemon or simulator probably holds the port: pick another with -p"
-        ) from None
+        raise _start_error(config, err) from None
     try:
         await stop.wait()
     finally:
         sim.log("Shutting down (signal)")
         await sim.close()
     return 0
+
+
+def _start_error(config: SimulatorConfig, err: OSError) -> UserError:
+    """What stopped the simulator from starting, in words the user can act on."""
+    if err.filename is not None:
+        return UserError(f"cannot write the -l file {err.filename}: {err.strerror}")
+    if isinstance(err, socket.gaierror):
+        return UserError(f"cannot listen on {config.host}: {err.strerror}; give an address "
+                         "of this host with --host")
+    if err.errno == errno.EADDRINUSE or "address already in use" in str(err):
+        return UserError(f"cannot listen on {config.host}:{config.port}: the port is taken; "
+                         "another PTDaemon or simulator probably holds it: pick another with -p")
+    return UserError(f"cannot listen on {config.host}:{config.port}: {err.strerror or err}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,13 +198,15 @@ def register(subparsers: Any) -> None:
     )
     _add_ptd_arguments(p, positional_required=False)
     p.add_argument("--device", metavar="TYPE", help="device type or name (49, wt310, 77 ...)")
-    p.add_argument("--port", dest="port", type=int, metavar="PORT", help="TCP port (= -p)")
+    p.add_argument("--port", dest="port", type=port_arg, metavar="PORT", help="TCP port (= -p)")
     p.set_defaults(func=run)
 
 
 def ptd_main(argv: Sequence[str] | None = None) -> int:
     """Console script: ``joulekit-ptd [PTD options] <device-type> <device-port>``."""
-    parser = argparse.ArgumentParser(
+    from joulekit.cli import OneLineParser
+
+    parser = OneLineParser(
         prog="joulekit-ptd",
         description="PTDaemon stand-in (joulekit simulator): accepts PTDaemon's command line.",
         add_help=False,
