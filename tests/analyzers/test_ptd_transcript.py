@@ -42,8 +42,9 @@ def test_single_channel_transcript_and_rl_fallback() -> None:
         ("Stop", "Stopping untimed measurement"),
         ("RL,*,*", "Invalid number of parameters"),
         ("RL", f"Last {n} samples"),
-        ("SR,V,300", "Range V changed"),
-        ("SR,A,20", "Range A changed"),
+        # the restore repeats the first RR reply's text, as the reference director does
+        ("SR,V,300.000000", "Range V changed"),
+        ("SR,A,20.000000", "Range A changed"),
     ]
     commands = [c for c, _ in a.transcript]
     assert commands[1] == "Identify" and commands[-4:-2] == ["Uncertainty", "Watts"]

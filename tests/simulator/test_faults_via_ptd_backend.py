@@ -43,7 +43,10 @@ def _measure(a: PtdAnalyzer, seconds: float = 0.75) -> list[object]:
 def _assert_restored(a: PtdAnalyzer) -> None:
     a.close()
     assert a.restored
-    assert a.transcript[-2:] == [("SR,V,300", "Range V changed"), ("SR,A,20", "Range A changed")]
+    assert a.transcript[-2:] == [
+        ("SR,V,300.000000", "Range V changed"),
+        ("SR,A,20.000000", "Range A changed"),
+    ]
 
 
 def test_nan_reading_is_kept_as_invalid_sample(session: list[PtdAnalyzer]) -> None:
