@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from joulekit.errors import UserError
+from joulekit.inputs import read_ini
 
 #: Settle time after a range change, before ``Go`` / before ``Stop`` (seconds).
 COMPLIANT_SETTLE_SECONDS = 10.0
@@ -128,15 +129,7 @@ def _analyzer(section: configparser.SectionProxy, index: int, where: str) -> Ptd
 def load_config(path: Path) -> DirectorConfig:
     """Read a reference ``server.conf`` (plus our optional keys) into a config."""
     where = str(path)
-    parser = configparser.ConfigParser()
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        raise UserError(f"{where}: no such director config file") from None
-    except configparser.Error as err:
-        raise UserError(f"{where}: not a valid INI file: {err.message}") from None
+    parser = read_ini(path, "director config")
     config = DirectorConfig()
     if "server" not in parser:
         raise UserError(f"{where}: needs a [server] section with ntpServer")

@@ -77,5 +77,10 @@ def test_bad_files_name_the_problem(tmp_path: Path, text: str, message: str) -> 
 
 
 def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="no such director config file"):
+    with pytest.raises(UserError, match=r"director config .* does not exist"):
         load_config(tmp_path / "nope.conf")
+
+
+def test_config_that_is_a_folder_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="is a folder; give the file"):
+        load_config(tmp_path)

@@ -102,5 +102,5 @@ def test_missing_config_file_is_one_error_not_a_traceback(tmp_path: Path) -> Non
     document = as_json(done)
     assert done.returncode == 1
     layout = by_check(document)["config.layout"]
-    assert "no such director config file" in layout["message"]
+    assert "does not exist" in layout["message"]
     assert by_check(document)["director"]["status"] == "skipped"

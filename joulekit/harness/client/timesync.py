@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import ntplib
 
 from joulekit.errors import UserError
+from joulekit.inputs import parse_address
 
 DEFAULT_LIMIT_MS = 400.0
 
@@ -44,14 +45,6 @@ def director_offset(before: float, server: float, after: float) -> DirectorOffse
     )
 
 
-def split_host_port(text: str, default_port: int) -> tuple[str, int]:
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        if port.isdigit():
-            return host, int(port)
-    return text, default_port
-
-
 def ntp_offset(
     server: str, clock: Callable[[], float], timeout: float = 5.0
 ) -> tuple[float, float]:
@@ -62,7 +55,7 @@ def ntp_offset(
     """
     import time
 
-    host, port = split_host_port(server, 123)
+    host, port = parse_address(server, 123, "NTP server")
     try:
         response = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
     except (ntplib.NTPException, OSError) as err:
