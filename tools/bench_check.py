@@ -5,6 +5,10 @@ path), checks the whole tree once with the process pool, and prints results per 
 and milliseconds per result (wall time, amortised over all results and workers).
 
     .venv/bin/python tools/bench_check.py --copies 40 --jobs 2
+
+Target: < 25 ms per result on 2 cores. Medians of 3 runs, 200 results, 2 workers, 2 cores
+with other work running (load 2.0-2.9), old and new code alternating: 25.7 ms per result
+before the reader and file-sharing work, 15.4 ms after.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ result for a whole power check, so reading must stay well inside it.
     .venv/bin/python tools/bench_formats.py [ROOT] [--rounds N]
 
 ROOT defaults to ../shared/fixtures/real beside the checkout.
+
+Medians of 3 runs on 2 busy cores: 13.1 ms per result (was 18.0), ``spl.read_spl`` about
+195,000 lines/s (was 156,000), ``ptd_log.read_ptd_log`` about 944,000 lines/s (was 486,000).
 """
 
 from __future__ import annotations

@@ -167,7 +167,8 @@ def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
             if ": " in line and _STAMP.search(line):
                 _unglue(log, line, number, analyzer, days)
             else:
-                other.append(PtdLine(number, analyzer, "truncated" if cut else "sample", line))
+                kind: LineKind = "truncated" if cut else "sample"
+                other.append(_new_tuple(PtdLine, (number, analyzer, kind, line)))
             continue
         header = _HEADER.match(line)
         if header:

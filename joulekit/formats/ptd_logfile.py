@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from joulekit.formats._text import read_lines
 from joulekit.formats.issues import FormatIssue
 from joulekit.formats.ptd_log import EventKind, LineKind, PtdEvent, PtdLine
-from joulekit.formats.spl import SplLine, SplParseError, _fast_line, parse_spl_line
+from joulekit.formats.spl import SplLine, SplParseError, _fast_line, _FastState, parse_spl_line
 from joulekit.formats.timefmt import parse_mlperf_time_fast
 
 
@@ -42,7 +42,8 @@ def read_ptd_logfile(path: str | os.PathLike[str]) -> PtdLogfile:
     """Read a PTDaemon ``-l`` file; never raises."""
     text = read_lines(path, "PTDaemon data log")
     log = PtdLogfile(path=text.path, issues=text.issues)
-    days: dict[str, str] = {}
+    state = _FastState()
+    days = state.days
     last = len(text.lines)
     for number, line in enumerate(text.lines, start=1):
         if not line.strip():
@@ -51,7 +52,7 @@ def read_ptd_logfile(path: str | os.PathLike[str]) -> PtdLogfile:
             raw_kind: LineKind = "buffer" if line.startswith("Buffer was") else "text"
             log.other.append(PtdLine(number, 1, raw_kind, line))
             continue
-        sample = _fast_line(line, number, days)
+        sample = _fast_line(line, number, state)
         if sample is not None:
             log.samples.append(sample)
             continue

@@ -172,7 +172,29 @@ _LINE_LABELS = ["Watts", "Volts", "Amps", "PF", "Mark"]
 _GROUP_LABELS = ["Watts", "Volts", "Amps", "PF"]
 
 
-def _fast_line(raw: str, number: int, days: dict[str, str]) -> SplLine | None:
+class _Numbers(dict[str, float]):
+    """``float(text)`` remembered per distinct text, for one file.
+
+    Meters print six decimals from a small set of values (the Volts and PF of a run, the
+    ``-1.000000`` of every sum group), so most fields repeat: 69 % of the Watts and over
+    90 % of the PF fields of the published files. A hit is a dict lookup instead of a
+    float parse; a miss parses with ``float`` and raises its ``ValueError`` as before.
+    """
+
+    def __missing__(self, text: str) -> float:
+        value = self[text] = float(text)
+        return value
+
+
+class _FastState:
+    """What the fast path keeps across the lines of one file."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, str] = {}
+        self.numbers = _Numbers()
+
+
+def _fast_line(raw: str, number: int, state: _FastState) -> SplLine | None:
     """The common well-formed shapes (one group, or a sum group and ``ChN`` groups) in one
     pass; None defers to :func:`parse_spl_line`, which also words the error.
 
@@ -187,28 +209,31 @@ def _fast_line(raw: str, number: int, days: dict[str, str]) -> SplLine | None:
     n = len(f)
     if n < 12 or (n - 12) % 9 or f[0] != "Time" or f[2:11:2] != _LINE_LABELS:
         return None
-    moment = parse_mlperf_time_fast(f[1], days)
+    moment = parse_mlperf_time_fast(f[1], state.days)
     if moment is None:
         return None
+    num = state.numbers
     try:
-        channels = _fast_channels(f, n) if n > 12 else ()
+        channels = _fast_channels(f, n, num) if n > 12 else ()
         if channels is None:
             return None
-        values = (float(f[3]), float(f[5]), float(f[7]), float(f[9]))
+        watts, volts, amps, pf = num[f[3]], num[f[5]], num[f[7]], num[f[9]]
     except ValueError:
         return None
-    return _new_tuple(SplLine, (moment, *values, f[11].rstrip(), channels, number, ()))
+    return _new_tuple(
+        SplLine, (moment, watts, volts, amps, pf, f[11].rstrip(), channels, number, ())
+    )
 
 
-def _fast_channels(f: list[str], n: int) -> tuple[SplChannel, ...] | None:
+def _fast_channels(f: list[str], n: int, num: _Numbers) -> tuple[SplChannel, ...] | None:
     """The ``ChN,Watts,w,Volts,v,Amps,a,PF,p`` groups from field 13 on, or None when one is
     not in that shape; raises ``ValueError`` for a field that is not a number."""
     groups = []
     for i in range(12, n, 9):
-        if not f[i].startswith("Ch") or f[i + 1 : i + 8 : 2] != _GROUP_LABELS:
+        if f[i + 1 : i + 8 : 2] != _GROUP_LABELS or not f[i].startswith("Ch"):
             return None
-        values = (float(f[i + 2]), float(f[i + 4]), float(f[i + 6]), float(f[i + 8]))
-        groups.append(_new_tuple(SplChannel, (f[i], *values)))
+        values = (f[i], num[f[i + 2]], num[f[i + 4]], num[f[i + 6]], num[f[i + 8]])
+        groups.append(_new_tuple(SplChannel, values))
     return tuple(groups)
 
 
@@ -217,11 +242,11 @@ def read_spl(path: str | os.PathLike[str]) -> SplFile:
     text = read_lines(path, _WHAT)
     result = SplFile(path=text.path, issues=text.issues)
     append = result.lines.append
-    dates: dict[str, str] = {}
+    state = _FastState()
     for number, raw in enumerate(text.lines, start=1):
         if not raw or raw.isspace():
             continue
-        sample = _fast_line(raw, number, dates)
+        sample = _fast_line(raw, number, state)
         if sample is not None:
             append(sample)
             continue

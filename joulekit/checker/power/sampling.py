@@ -80,14 +80,21 @@ def check_coverage(ctx: PowerContext) -> Iterator[Finding]:
 
 
 def _maxima(lines: list[SplLine]) -> tuple[float | None, float | None]:
+    """The largest valid (>= 0) Volts and Amps of the ranging samples: of the first group
+    when its Volts is valid (a multichannel sum group has -1 there), and of each channel.
+    One plain loop: this runs over every ranging sample of every result."""
     volts: list[float] = []
     amps: list[float] = []
     for line in lines:
-        groups = [line] if line.volts >= 0 else []
-        volts.extend(g.volts for g in groups)
-        amps.extend(g.amps for g in groups if g.amps >= 0)
-        volts.extend(c.volts for c in line.channels if c.volts >= 0)
-        amps.extend(c.amps for c in line.channels if c.amps >= 0)
+        if line.volts >= 0:
+            volts.append(line.volts)
+            if line.amps >= 0:
+                amps.append(line.amps)
+        for channel in line.channels:
+            if channel.volts >= 0:
+                volts.append(channel.volts)
+            if channel.amps >= 0:
+                amps.append(channel.amps)
     return (max(volts) if volts else None, max(amps) if amps else None)
 
 
