@@ -51,16 +51,25 @@ class SubmissionReport:
         return 2 if self.warning_count else 0
 
 
-def _owner(finding: Finding, units: list[ResultUnit]) -> ResultUnit | None:
-    """The result whose folders hold the finding's file, if any."""
+def _folder_owners(units: list[ResultUnit]) -> dict[str, ResultUnit]:
+    """Each result's own folders (relative to the tree root) -> that result."""
+    owners: dict[str, ResultUnit] = {}
+    for unit in units:
+        for folder in (unit.path, unit.measurements_dir, unit.compliance_dir):
+            owners.setdefault(folder.relative_to(unit.root).as_posix(), unit)
+    return owners
+
+
+def _owner(finding: Finding, owners: dict[str, ResultUnit]) -> ResultUnit | None:
+    """The result whose folders hold the finding's file, if any (nearest folder wins)."""
     if finding.file is None:
         return None
     path = finding.file
-    for unit in units:
-        for folder in (unit.path, unit.measurements_dir, unit.compliance_dir):
-            rel = str(folder.relative_to(unit.root))
-            if path == rel or path.startswith(rel + "/"):
-                return unit
+    while path:
+        unit = owners.get(path)
+        if unit is not None:
+            return unit
+        path = path.rpartition("/")[0]
     return None
 
 
@@ -91,8 +100,9 @@ def check_submission(path: Path, round_name: str | None = None, *,
     tree = walk_tree(root, pack) + cross_references(root, units, pack)
     handed: dict[ResultUnit, list[Finding]] = {}
     report = SubmissionReport(root=root, round=round_name, round_why=why)
+    owners = _folder_owners(units)
     for finding in tree:
-        owner = _owner(finding, units)
+        owner = _owner(finding, owners)
         if owner is None:
             report.tree_findings.append(finding)
         else:
