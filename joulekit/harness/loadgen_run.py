@@ -91,6 +91,21 @@ def measure_latency(sut: Sut, samples: int, seconds: float = CALIBRATION_SECONDS
     return min(times)
 
 
+def audit_logs_responses(folder: Path | None = None) -> bool:
+    """An ``audit.config`` in the working folder (LoadGen reads it) asks for responses to be
+    logged in performance mode."""
+    path = (folder or Path.cwd()) / "audit.config"
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().endswith(".accuracy_log_sampling_target") and value.strip() not in ("", "0"):
+            return True
+    return False
+
+
 def _builtin(settings: LoadgenSettings) -> Any:
     """What LoadGen's own mlperf.conf alone gives, to tell a placeholder from a choice."""
     return LoadgenSettings(scenario=settings.scenario, model=settings.model).build()
@@ -171,7 +186,9 @@ def run_loadgen(
     log_settings.log_output.copy_summary_to_stdout = summary_to_stdout
     log_settings.enable_trace = False
 
-    dispatcher = Dispatcher(sut, accuracy=settings.mode == "accuracy",
+    # responses reach LoadGen in accuracy mode, and in a compliance run whose audit.config
+    # asks LoadGen to log a sample of them (TEST01); otherwise only their sizes matter
+    dispatcher = Dispatcher(sut, accuracy=settings.mode == "accuracy" or audit_logs_responses(),
                             token_latencies=settings.token_latencies)
     sut_handle = lg.ConstructSUT(dispatcher.issue, dispatcher.flush)
     qsl_handle = lg.ConstructQSL(

@@ -56,6 +56,10 @@ class RunConfig:
     round: str | None = None
     settle_s: float = DEMO_SETTLE_S
     simulator_load: str = "cpu:idle=60,per=140"
+    #: after testing, a LoadGen accuracy-mode run of the same SUT into ``output/accuracy``
+    accuracy: bool = False
+    #: after testing, these compliance tests (``TEST01``, ``TEST04``) into ``output/TEST0X``
+    compliance: tuple[str, ...] = ()
     #: notified as phases start and end (the CLI draws progress from it)
     on_phase: PhaseCallback | None = field(default=None, compare=False)
 
@@ -63,6 +67,10 @@ class RunConfig:
         object.__setattr__(self, "scenario", normalize_scenario(self.scenario))
         if self.duration_ms <= 0:
             raise UserError(f"the phase duration must be positive, got {self.duration_ms} ms")
+        from joulekit.harness.audit import parse_compliance
+
+        if self.compliance:
+            object.__setattr__(self, "compliance", parse_compliance(",".join(self.compliance)))
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,10 @@ class RunOutcome:
     #: warnings of those rules ("check for audit"): shown, not failing
     other_warnings: tuple[RuleOutcome, ...] = ()
     not_valid_for_submission: tuple[str, ...] = ()
+    #: the accuracy run's score line (``accuracy/accuracy.txt``), or what happened to it
+    accuracy: str | None = None
+    #: one line per compliance verdict: ``TEST01 performance: TEST PASS``
+    compliance: tuple[str, ...] = ()
     wall_s: float = 0.0
 
     @property
@@ -214,6 +226,7 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
                                        "testing": config.duration_ms},
         carry_offline_rate=config.scenario == "Offline"
         and "--target-qps" not in config.loadgen_args,
+        offline_retry=config.scenario == "Offline" and "--target-qps" not in config.loadgen_args,
     )
 
     def on_phase(mode: str, step: str) -> None:
@@ -251,7 +264,91 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
     )
     if completed and result_dir_or_none is not None:
         outcome = _checked(outcome, result_dir_or_none)
+        if config.accuracy or config.compliance:
+            outcome = _followups(outcome, workload)
     return _with_wall(outcome, started)
+
+
+def _followups(outcome: RunOutcome, testing: Any) -> RunOutcome:
+    """The accuracy run and the compliance tests, after the power session ended."""
+    from dataclasses import replace
+
+    from joulekit.harness import audit
+    from joulekit.harness.client import WorkloadContext
+    from joulekit.harness.outcome import ACCURACY, DETAIL
+    from joulekit.harness.workload import LoadgenWorkload, WorkloadFailed
+
+    config, output = outcome.config, outcome.output
+    logs = output / "loadgen"
+    base = audit.resolve_paths(loadgen_command_args(config))
+    changes: dict[str, Any] = {}
+    lines: list[str] = []
+    accuracy_log: Path | None = None
+    on_phase = config.on_phase
+    if config.accuracy or "TEST01" in config.compliance:
+        run = LoadgenWorkload([*base, "--mode", "accuracy"], {})
+        if on_phase is not None:
+            on_phase("accuracy", "workload", 5.0)
+        try:
+            run(WorkloadContext("accuracy", logs, ""))
+        except WorkloadFailed as err:
+            changes["accuracy"] = f"accuracy run failed: {err}"
+        else:
+            audit.place_accuracy(logs / "accuracy", output / "accuracy")
+            accuracy_log = output / "accuracy" / ACCURACY
+            txt = output / "accuracy" / "accuracy.txt"
+            changes["accuracy"] = (txt.read_text(encoding="utf-8").splitlines() or [""])[0] \
+                if txt.is_file() else ("accuracy log written; no accuracy.txt: run the "
+                                       "benchmark's accuracy script on accuracy/" + ACCURACY)
+        if on_phase is not None:
+            on_phase("accuracy", "done", 0.0)
+    model = _option(config.loadgen_args, "--model") or ""
+    reference = output / "performance" / "run_1" / DETAIL
+    for test in config.compliance:
+        work = logs / f"{test}-work"
+        work.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(work / "audit.config", audit.audit_config(test, model))
+        run = LoadgenWorkload(base, {test: config.duration_ms}, cwd=work,
+                              offline_retry=config.scenario == "Offline"
+                              and "--target-qps" not in config.loadgen_args)
+        rate = testing.offline_rates.get("testing") if hasattr(testing, "offline_rates") \
+            else None
+        if rate is None and config.scenario == "Offline":
+            rate = _offline_rate(reference)
+        if rate and run.offline_retry:
+            run.offline_rates[test] = rate
+        if on_phase is not None:
+            on_phase(test, "workload", config.duration_ms / 1000)
+        try:
+            run(WorkloadContext(test, logs, ""))
+        except WorkloadFailed as err:
+            lines.append(f"{test}: the audit run failed: {err}")
+            continue
+        finally:
+            if on_phase is not None:
+                on_phase(test, "done", 0.0)
+        verdicts = audit.place_compliance(test, logs / test, output / test, reference,
+                                          accuracy_log)
+        kinds = ("performance", "accuracy")
+        lines += [f"{test} {kind}: {v.line}" for kind, v in zip(kinds, verdicts, strict=False)]
+    changes["compliance"] = tuple(lines)
+    return replace(outcome, **changes)
+
+
+def _option(args: Sequence[str], name: str) -> str | None:
+    for i, arg in enumerate(args[:-1]):
+        if arg == name:
+            return args[i + 1]
+    return None
+
+
+def _offline_rate(detail: Path) -> float | None:
+    from joulekit.harness.outcome import read_detail_keys
+
+    if not detail.is_file():
+        return None
+    value = read_detail_keys(detail).get("effective_target_qps")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _with_wall(outcome: RunOutcome, started: float) -> RunOutcome:

@@ -42,6 +42,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--label", default="joulekit", help="session label")
     parser.add_argument("--settle", type=float, default=DEMO_SETTLE_S,
                         help="settle wait of the local director (default %(default)g s)")
+    parser.add_argument("--accuracy", action="store_true",
+                        help="after testing, run LoadGen in accuracy mode into OUT/accuracy/")
+    parser.add_argument("--compliance", metavar="TESTS", default="",
+                        help="after testing, run these compliance tests (TEST01,TEST04) into "
+                             "OUT/TEST0X/ with their verify files")
     parser.add_argument("--rehearse", action="store_true",
                         help="rehearse with your director config (-c) and the simulator")
     parser.add_argument("-c", "--director-config", type=Path,
@@ -66,8 +71,15 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
         sut=args.sut, scenario=settings.scenario, duration_ms=int(args.duration_s * 1000),
         output=args.output, director=args.director, loadgen_args=(*passthrough, *sut_extra),
         label=args.label, ntp_server=args.ntp_server, round=args.round,
-        settle_s=args.settle, on_phase=on_phase,
+        settle_s=args.settle, on_phase=on_phase, accuracy=args.accuracy,
+        compliance=_compliance(args.compliance),
     )
+
+
+def _compliance(text: str) -> tuple[str, ...]:
+    from joulekit.harness.audit import parse_compliance
+
+    return parse_compliance(text) if text.strip() else ()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -123,6 +135,7 @@ def _rehearse(args: argparse.Namespace, console: Any) -> int:
         {"ranging": config.duration_ms, "testing": config.duration_ms},
         carry_offline_rate=config.scenario == "Offline"
         and "--target-qps" not in config.loadgen_args,
+        offline_retry=config.scenario == "Offline" and "--target-qps" not in config.loadgen_args,
     )
     result = rehearse(
         args.director_config, workload, output=output / "result",

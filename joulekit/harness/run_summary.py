@@ -41,6 +41,10 @@ def render(outcome: RunOutcome, console: Console) -> None:
         table.add_row("efficiency", f"{outcome.efficiency:,.3f} {outcome.efficiency_unit}")
     if outcome.loadgen_valid is not None:
         table.add_row("LoadGen result", "VALID" if outcome.loadgen_valid else "INVALID")
+    if outcome.accuracy is not None:
+        table.add_row("accuracy run", outcome.accuracy)
+    for line in outcome.compliance:
+        table.add_row("compliance", line)
     table.add_row("wall time", f"{outcome.wall_s:.1f} s")
     console.print(table)
     if outcome.error:

@@ -56,10 +56,27 @@ def scenario_of(measured: Measured) -> str:
     return _SCENARIO_DIRS[scenario]
 
 
+#: files a director leaves in a phase folder that a submission's ``run_1/`` and
+#: ``ranging/`` do not hold (they hold exactly the summary, detail and spl.txt)
+PHASE_EXTRAS = frozenset({"ptd_out.txt"})
+
+
 def _copytree(src: Path, dst: Path) -> None:
     if dst.exists():
         shutil.rmtree(dst)
     shutil.copytree(src, dst, symlinks=False)
+
+
+def _phase_extras(folder: str, names: list[str]) -> set[str]:
+    if Path(folder).name not in ("run_1", "ranging"):
+        return set()
+    return {n for n in names if n in PHASE_EXTRAS}
+
+
+def _copy_performance(src: Path, dst: Path) -> None:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, symlinks=False, ignore=_phase_extras)
 
 
 def assemble(project: Project, measured: list[Measured], pack: dict[str, Any]) -> list[Path]:
@@ -73,7 +90,7 @@ def assemble(project: Project, measured: list[Measured], pack: dict[str, Any]) -
             raise UserError(f"two results for {m.benchmark} {scenario}; give one per scenario")
         seen.add((m.benchmark, scenario))
         result = sub / "results" / project.system / m.benchmark / scenario
-        _copytree(m.performance, result / "performance")
+        _copy_performance(m.performance, result / "performance")
         if (m.source / "accuracy").is_dir():
             _copytree(m.source / "accuracy", result / "accuracy")
         v6 = pack["layout"] == "v6"

@@ -24,11 +24,13 @@ def _members(root: Path, include: Iterable[Path] | None) -> list[Path]:
     return [p for p in paths if p.is_file() or p.is_dir()]
 
 
-def build_tarball(root: Path, out: Path, *, include: Iterable[Path] | None = None) -> str:
+def build_tarball(root: Path, out: Path, *, include: Iterable[Path] | None = None,
+                  stamp: str | None = None) -> str:
     """Pack ``root``'s contents (or only ``include``) into ``out``; returns its SHA-256.
 
     Also writes ``<out stem>.manifest.sha256`` (``sha256sum -c`` format, paths relative to
-    the extraction folder) and ``<out>.sha256`` with the tarball's own hash.
+    the extraction folder) and ``<out>.sha256`` with the tarball's own hash. A ``stamp``
+    becomes the manifest's first line, as a ``#`` comment.
     """
     members = _members(root, include)
     raw = io.BytesIO()
@@ -57,6 +59,8 @@ def build_tarball(root: Path, out: Path, *, include: Iterable[Path] | None = Non
     digest = hashlib.sha256(blob).hexdigest()
     atomic_write_bytes(out, blob)
     name = out.name.removesuffix(".gz").removesuffix(".tar")
-    atomic_write_text(out.with_name(f"{name}.manifest.sha256"), "\n".join(manifest) + "\n")
+    head = [f"# {stamp}"] if stamp else []
+    atomic_write_text(out.with_name(f"{name}.manifest.sha256"),
+                      "\n".join(head + manifest) + "\n")
     atomic_write_text(out.with_name(out.name + ".sha256"), f"{digest}  {out.name}\n")
     return digest

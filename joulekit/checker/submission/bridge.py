@@ -20,7 +20,8 @@ def to_check_report(report: SubmissionReport) -> CheckReport:
     for verdict in report.results:
         entries.append(ResultReport(path=verdict.unit.label, round=report.round,
                                     round_reason=report.round_why, scenario=verdict.scenario,
-                                    figure=None, findings=list(verdict.findings)))
+                                    figure=verdict.power_figure,
+                                    findings=list(verdict.findings)))
     return CheckReport(results=entries, round=report.round)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.checker.findings import Finding, Severity
+from joulekit.checker.metrics import PowerFigure
 from joulekit.checker.registry import Rule
 from joulekit.checker.submission.tree import ResultUnit
 from joulekit.formats.mllog import MllogDetail, read_detail
@@ -27,6 +28,8 @@ class ResultContext:
     metric: float | None = None
     accuracy: dict[str, float] = field(default_factory=dict)
     power_metric: float | None = None
+    #: the power checker's figure behind ``power_metric`` (as measured, before inference)
+    power_figure: PowerFigure | None = None
     inferred: bool = False
     _details: dict[str, MllogDetail] = field(default_factory=dict)
 

@@ -61,6 +61,8 @@ def check_power(ctx: ResultContext, power_options: Any) -> None:
         elif folder_scenario in ("Offline", "Server", "Interactive") and figure.unit != "W":
             value = float(figure.stats.mean_w)
     ctx.power_metric = value
+    if value == float(figure.value):
+        ctx.power_figure = figure
 
 
 def check_inferred_power(ctx: ResultContext, base_scenario: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from joulekit.checker.findings import Finding
+from joulekit.checker.metrics import PowerFigure
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.accuracy import check_accuracy
 from joulekit.checker.submission.compliance import check_compliance
@@ -34,6 +35,8 @@ class ResultVerdict:
     system: dict[str, Any] = field(default_factory=dict)
     weight_data_types: str = ""
     inferred: bool = False
+    #: the power figure as the power checker computed it (None for an inferred one)
+    power_figure: PowerFigure | None = None
 
     @property
     def valid(self) -> bool:
@@ -57,7 +60,7 @@ def check_result(unit: ResultUnit, round_name: str, options: dict[str, Any],
                          scenario=unit.scenario or unit.scenario_dir, metric=ctx.metric,
                          power_metric=ctx.power_metric, accuracy=dict(ctx.accuracy),
                          system=dict(ctx.system or {}), weight_data_types=str(weights),
-                         inferred=ctx.inferred)
+                         inferred=ctx.inferred, power_figure=ctx.power_figure)
 
 
 def _run(ctx: ResultContext) -> None:
