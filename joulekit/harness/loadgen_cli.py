@@ -16,7 +16,7 @@ from types import FrameType
 from typing import Any
 
 from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
-from joulekit.harness.settings import SCENARIOS, LoadgenSettings
+from joulekit.harness.settings import SCENARIOS, LoadgenSettings, parse_seeds
 
 EXIT_SUT_FAILED = 1
 
@@ -42,6 +42,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, durations: bool =
     g.add_argument("--performance-sample-count", type=int)
     g.add_argument("--token-latencies", action="store_true",
                    help="measure TTFT/TPOT (implied by an HTTP SUT)")
+    g.add_argument("--rng-seeds", metavar="QSL,SAMPLE,SCHEDULE",
+                   help="LoadGen RNG seeds (default: the conf files'; 'joulekit run --round R' "
+                        "sets round R's)")
 
 
 def add_sut_arguments(parser: argparse.ArgumentParser, *, default: str | None) -> None:
@@ -69,6 +72,7 @@ def settings_from_args(args: argparse.Namespace) -> LoadgenSettings:
         samples_per_query=args.samples_per_query,
         performance_sample_count=args.performance_sample_count,
         token_latencies=args.token_latencies,
+        rng_seeds=parse_seeds(args.rng_seeds) if getattr(args, "rng_seeds", None) else None,
     )
 
 

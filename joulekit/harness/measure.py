@@ -142,7 +142,14 @@ def default_output(now: datetime | None = None) -> Path:
 
 def loadgen_command_args(config: RunConfig) -> list[str]:
     """The ``joulekit loadgen`` options of both phases (the duration is added per phase)."""
-    return ["--sut", config.sut, "--scenario", config.scenario, *config.loadgen_args]
+    args = ["--sut", config.sut, "--scenario", config.scenario, *config.loadgen_args]
+    if config.round is not None and "--rng-seeds" not in args:
+        from joulekit.harness.settings import round_seeds
+
+        # LoadGen's built-in mlperf.conf carries one round's seeds; a run for another
+        # round uses that round's, as its own mlperf.conf would
+        args += ["--rng-seeds", ",".join(map(str, round_seeds(config.round)))]
+    return args
 
 
 def check_config(config: RunConfig) -> None:

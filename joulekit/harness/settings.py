@@ -62,6 +62,8 @@ class LoadgenSettings:
     performance_sample_count: int | None = None
     #: let LoadGen measure time to first token and time per output token
     token_latencies: bool = False
+    #: (qsl, sample index, schedule) RNG seeds; None keeps the conf files' (the round's)
+    rng_seeds: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenario", normalize_scenario(self.scenario))
@@ -102,6 +104,8 @@ class LoadgenSettings:
                 args += [flag, str(value)]
         if self.token_latencies:
             args.append("--token-latencies")
+        if self.rng_seeds is not None:
+            args += ["--rng-seeds", ",".join(map(str, self.rng_seeds))]
         return args
 
     def build(self) -> mlperf_loadgen.TestSettings:
@@ -134,6 +138,8 @@ class LoadgenSettings:
             ts.performance_sample_count_override = self.performance_sample_count
         if self.token_latencies:
             ts.use_token_latencies = True
+        if self.rng_seeds is not None:
+            ts.qsl_rng_seed, ts.sample_index_rng_seed, ts.schedule_rng_seed = self.rng_seeds
         if self.target_qps is not None:
             if self.scenario == "Server":
                 ts.server_target_qps = self.target_qps
@@ -155,6 +161,26 @@ class LoadgenSettings:
             if self.scenario != "MultiStream":
                 raise UserError("--samples-per-query applies to MultiStream only")
             ts.multi_stream_samples_per_query = self.samples_per_query
+
+
+def parse_seeds(text: str) -> tuple[int, int, int]:
+    """``QSL,SAMPLE_INDEX,SCHEDULE`` -> three unsigned 64-bit seeds."""
+    try:
+        values = tuple(int(v.strip()) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or not all(0 <= v < 2**64 for v in values):
+        raise UserError(f"--rng-seeds {text!r} must be three integers QSL,SAMPLE_INDEX,SCHEDULE")
+    return values[0], values[1], values[2]
+
+
+def round_seeds(round_name: str) -> tuple[int, int, int]:
+    """The RNG seeds a round's submissions must use (its rule pack)."""
+    from joulekit.rules import load_pack
+
+    seeds = load_pack(round_name).submission["seeds"]
+    return (int(seeds["qsl_rng_seed"]), int(seeds["sample_index_rng_seed"]),
+            int(seeds["schedule_rng_seed"]))
 
 
 def _load_conf(ts: Any, path: str, model: str, scenario: str, conf_type: int) -> None:
