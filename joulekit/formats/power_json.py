@@ -166,6 +166,26 @@ def _from_doc(doc: dict[str, Any], name: str, text: str, issues: list[FormatIssu
     return summary
 
 
+def summary_from_document(doc: dict[str, Any]) -> PowerSummary:
+    """A summary from an in-memory document (what our director and client produce).
+
+    Raises ``ValueError`` naming the first problem: we never write a malformed summary.
+    """
+    issues: list[FormatIssue] = []
+    summary = _from_doc(doc, "summary", "", issues)
+    if issues:
+        raise ValueError(f"refusing to write a malformed power summary: {issues[0].message}")
+    return summary
+
+
+def write_power_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
+    """Write a ``client.json``/``server.json`` document in the reference layout, atomically.
+
+    Keys beyond the reference's (``joulekit``) follow the reference keys, in order.
+    """
+    write_power_json(path, summary_from_document(doc))
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text, sha1_file
+from joulekit.formats.power_json import write_power_document
 from joulekit.harness.client.link import Link
 from joulekit.harness.client.loadgen_logs import check_dirs, copy_logs, find_log
 from joulekit.harness.client.options import ClientOptions, ClientResult, WorkloadContext
@@ -31,7 +32,6 @@ from joulekit.harness.client.workload import describe, run_workload
 from joulekit.power_director import protocol as p
 from joulekit.power_director.director.clock import step_clock
 from joulekit.power_director.director.logs import CLIENT_FORMAT, CaptureHandler
-from joulekit.power_director.director.outputs import write_summary_json
 from joulekit.power_director.director.provenance import (
     joulekit_block,
     source_hashes,
@@ -231,7 +231,7 @@ class ClientRun:
                 },
             ),
         }
-        write_summary_json(power / "client.json", document)
+        write_power_document(power / "client.json", document)
 
     def _finish(self) -> list[str]:
         """client.log/json, ``done``, downloads, ``cleanup``; returns what was fetched."""

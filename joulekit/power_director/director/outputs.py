@@ -17,13 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from joulekit.formats.atomic import atomic_write_text, sha1_file
-from joulekit.formats.power_json import (
-    PhasePoint,
-    PowerMessage,
-    PowerSummary,
-    PtdMessage,
-    write_power_json,
-)
+from joulekit.formats.power_json import write_power_document
 from joulekit.formats.ptd_out import PtdOutEntry
 from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
 from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
@@ -246,47 +240,4 @@ def write_session_end(session: Session) -> None:
     power = session.info.workdir / "power"
     write_ptd_logs(power / "ptd_logs.txt", session.bank)
     atomic_write_text(power / "server.log", session.log_text())
-    write_summary_json(power / "server.json", server_summary(session))
-
-
-def write_summary_json(path: Path, data: dict[str, Any]) -> None:
-    """Write a ``client.json``/``server.json`` dict through the formats writer.
-
-    Keys beyond the reference's (``joulekit``) go to ``extra`` and follow in order.
-    """
-    known = {
-        "version",
-        "timezone",
-        "modules",
-        "sources",
-        "messages",
-        "uuid",
-        "session_name",
-        "results",
-        "phases",
-        "ptd_messages",
-        "ptd_config",
-        "debug",
-    }
-    ptd_messages = data.get("ptd_messages")
-    summary = PowerSummary(
-        version=data["version"],
-        timezone=data["timezone"],
-        modules=data["modules"],
-        sources=data["sources"],
-        messages=[
-            PowerMessage(m["cmd"], m["cmd_time"], m["reply"], m["reply_time"])
-            for m in data["messages"]
-        ],
-        uuid=data["uuid"],
-        session_name=data["session_name"],
-        results=data["results"],
-        phases={k: [PhasePoint(w, m) for w, m in v] for k, v in data["phases"].items()},
-        ptd_messages=None
-        if ptd_messages is None
-        else [PtdMessage(m["cmd"], m["reply"]) for m in ptd_messages],
-        ptd_config=data.get("ptd_config"),
-        debug=data.get("debug"),
-        extra={k: v for k, v in data.items() if k not in known},
-    )
-    write_power_json(path, summary)
+    write_power_document(power / "server.json", server_summary(session))
