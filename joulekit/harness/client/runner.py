@@ -39,6 +39,8 @@ from joulekit.power_director.director.provenance import (
 )
 
 PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
+#: a log record attribute: write the record to client.log, not to the console
+FILE_ONLY = "joulekit_file_only"
 CLIENT_SOURCES = ("harness/client", "harness/client_cli.py", "power_director/protocol.py")
 CLIENT_RESULTS = (
     "power/client.log",
@@ -66,6 +68,9 @@ class ClientRun:
         if options.echo:
             console = logging.StreamHandler(sys.stderr)
             console.setFormatter(logging.Formatter(CLIENT_FORMAT))
+            # The failure that ends a run is raised and printed once by the caller; its
+            # log record is for client.log only, so the console shows one error line.
+            console.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
             self.log.addHandler(console)
         self.limit_ms = (
             options.max_offset_ms
@@ -292,7 +297,7 @@ class ClientRun:
         except UserError as failure:
             if not link.alive:
                 raise
-            self.log.error("%s", failure)
+            self.log.error("%s", failure, extra={FILE_ONLY: True})
             self.not_valid.append(str(failure))
             self._finish()
             raise UserError(

@@ -75,8 +75,13 @@ class AnalyzerBank:
         for index, factory in enumerate(self.factories, start=1):
             try:
                 analyzer = factory()
-            except AnalyzerError as err:
-                raise BankError(f"analyzer {index}: {err}") from err
+            except Exception as err:
+                # A backend that starts its analyzer at once (the in-process simulator)
+                # fails here, with its own exception type: one clear sentence, never
+                # the bare "Error: exception" of an unexpected bug.
+                url = getattr(factory, "url", None)
+                named = f"analyzer {index}" + (f" ({url})" if url else "")
+                raise BankError(f"{named} failed to start: {err}") from err
             self.members.append(BankMember(index, analyzer, factory))
 
         def opening(member: BankMember) -> None:

@@ -214,6 +214,8 @@ def server_summary(session: Session) -> dict[str, Any]:
     extra: dict[str, Any] = {"ranging_mode": session.config.ranging_mode}
     if session.record.merge_gaps:
         extra["merge_gaps"] = session.record.merge_gaps
+    if session.record.analyzer_warnings:
+        extra["analyzer_warnings"] = session.record.analyzer_warnings
     if session.record.end_reason is not None:
         extra["end_reason"] = session.record.end_reason
     phases = {k: v for k, v in session.record.phases.items() if v}

@@ -135,10 +135,10 @@ class Director:
             conn.channel.close()
             self.log.removeHandler(capture)
 
-    def _drop(self, conn: _Connection, reason: str) -> None:
+    def _drop(self, conn: _Connection, reason: str, *, failed: bool = False) -> None:
         session = conn.session
         if session is not None and session.state is not State.DONE:
-            session.end(reason)
+            session.end(reason, failed=failed)
             self.log.info(
                 "Session %s ended; its files are in %s",
                 session.info.session_id,
@@ -200,7 +200,7 @@ class Director:
             self.log.error("Refused %r: %s", command.raw, err)
             return f"Error: {err}"
         except BankError as err:
-            self._drop(conn, str(err))
+            self._drop(conn, str(err), failed=True)
             return f"Error: {err}"
         except Exception:
             self.log.exception("Exception while handling %r", command.raw)

@@ -72,6 +72,9 @@ class SessionRecord:
     testing_ranges: list[tuple[float, float]] = field(default_factory=list)
     manual_ranges: bool = False
     merge_gaps: list[str] = field(default_factory=list)
+    #: what the analyzers reported about their samples (missed, duplicated, invalid,
+    #: above the uncertainty limit, clock offset/drift, reconnects), per phase
+    analyzer_warnings: list[str] = field(default_factory=list)
     end_reason: str | None = None
 
 
@@ -249,22 +252,46 @@ class Session:
         self.record.merge_gaps.extend(gaps)
         for gap in gaps:
             self.log.warning("Merge gap (%s): %s", mode, gap)
+        self._report_samples(mode, samples)
         return samples
+
+    def _report_samples(self, mode: str, samples: list[list[Sample]]) -> None:
+        """Say in server.log and server.json what is wrong with the samples kept.
+
+        The samples themselves are written as the analyzer gave them (an invalid reading
+        stays -1 in spl.txt); these lines tell the operator why a result is suspect.
+        """
+        for member, taken in zip(self.bank.members, samples, strict=False):
+            notes = list(member.analyzer.warnings)
+            invalid = sum(1 for s in taken if not s.valid)
+            if invalid:
+                notes.append(f"{invalid} invalid reading(s) (NaN or over-range) kept as -1")
+            high = sum(1 for s in taken if "uncertainty_high" in s.flags)
+            if high:
+                notes.append(f"{high} sample(s) above the 1 % uncertainty limit")
+            for note in notes:
+                text = f"analyzer {member.index}, {mode}: {note}"
+                if text not in self.record.analyzer_warnings:
+                    self.record.analyzer_warnings.append(text)
+                    self.log.warning("%s", text)
 
     # ------------------------------------------------------------------ ending
 
-    def end(self, reason: str | None) -> list[str]:
+    def end(self, reason: str | None, *, failed: bool = False) -> list[str]:
         """End the session on any path; returns problems met while ending (as text).
 
         ``reason`` is None for a normal ``done``; otherwise it says why the session was
-        dropped and is recorded in ``server.json``.
+        dropped and is recorded in ``server.json``. ``failed`` (an analyzer failure)
+        makes that the session's one ``[ERROR]`` line in ``server.log``; a client that
+        leaves or a director that is stopped is a warning.
         """
         if self.state is State.DONE:
             return []
         problems: list[str] = []
         self.record.end_reason = reason
         if reason is not None:
-            self.log.warning("Session %s dropped: %s", self.info.session_id, reason)
+            level = logging.ERROR if failed else logging.WARNING
+            self.log.log(level, "Session %s dropped: %s", self.info.session_id, reason)
         running = {State.RANGING: "ranging", State.TESTING: "testing"}.get(self.state)
         if running is not None:
             try:
