@@ -102,6 +102,11 @@ ENDING = [
         r"failed to start measuring: .* with 'Meter busy'; the meter is busy, retry later$",
         id="meter-busy-on-go",
     ),
+    pytest.param(
+        "error:cmd=Stop,times=99", "stop,ranging",
+        r"failed to stop measuring: .* answered 'Stop' with 'Error'; \d+ sample\(s\) kept$",
+        id="error-on-stop",
+    ),
 ]  # fmt: skip
 
 
@@ -132,9 +137,12 @@ def test_fault_ends_the_session_cleanly(
         _initial_restore(server)
     # every sample the analyzer delivered before the fault is on disk
     ranging = spl_lines(session / "ranging" / "spl.txt")
-    if fault.startswith("drop-rl"):
+    if fault.startswith(("drop-rl", "error:cmd=Stop")):
         kept = int(re.search(r"(\d+) sample\(s\) kept", reason).group(1))  # type: ignore[union-attr]
-        assert kept >= 1 and len(ranging) == kept
+        # a meter that refuses Stop keeps measuring until the session ends: later
+        # samples are fetched too
+        assert kept >= 1
+        assert len(ranging) == kept if fault.startswith("drop-rl") else len(ranging) >= kept
         assert all(line.endswith("_ranging") for line in ranging)
     assert server["phases"].get("testing") is None
     assert (session / "power" / "ptd_logs.txt").is_file()
@@ -171,6 +179,18 @@ def test_slow_start_within_the_timeout_completes(tmp_path: Path) -> None:
     assert "end_reason" not in server["joulekit"]
     _initial_restore(server)
     assert len(spl_lines(tmp_path / "out" / "run_1" / "spl.txt")) >= 5
+
+
+def test_busy_stop_is_retried_and_the_session_completes(tmp_path: Path) -> None:
+    with director(tmp_path, [f"sim://49?{FAST}&fault=busy:cmd=Stop,times=2"]) as d:
+        result, error = run_client_catching(client_options(tmp_path, d.port))
+        assert error is None and result is not None
+        server = server_json(d.session())
+    stops = [m["reply"] for m in server["ptd_messages"] if m["cmd"] == "Stop"]
+    assert stops[:3] == ["Meter busy", "Meter busy", "Stopping untimed measurement"], stops
+    watts = next(m["reply"] for m in server["ptd_messages"] if m["cmd"] == "Watts")
+    assert len(spl_lines(tmp_path / "out" / "ranging" / "spl.txt")) == int(watts.split(",")[4])
+    _initial_restore(server)
 
 
 def test_recovered_drop_mid_rl_keeps_every_sample(tmp_path: Path) -> None:

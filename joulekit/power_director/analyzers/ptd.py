@@ -50,6 +50,10 @@ HELLO_REPLY = "Hello, PTDaemon here!"
 GO_REPLY_PREFIX = "Starting "
 STOP_REPLY = "Stopping untimed measurement"
 NO_MEASUREMENT = "Error: no measurement to stop"
+METER_BUSY = "Meter busy"
+#: a busy meter is asked to Stop this many more times, this far apart
+STOP_RETRIES = 3
+STOP_RETRY_WAIT_S = 0.5
 ERROR_PREFIXES = (
     "Error",
     "Meter busy",
@@ -313,11 +317,24 @@ class PtdAnalyzer(Analyzer):
         if not self._measuring:
             return list(self.samples)
         reply = self._call("Stop")
+        for _ in range(STOP_RETRIES):
+            if reply != METER_BUSY:
+                break
+            time.sleep(STOP_RETRY_WAIT_S)
+            reply = self._call("Stop")
+        if reply not in (STOP_REPLY, NO_MEASUREMENT):
+            # The meter refused to stop: it may still be measuring (close() tries again),
+            # but every sample it has taken is fetched before the error is reported.
+            with contextlib.suppress(AnalyzerError):
+                self._drain()
+            raise self._error(
+                f"{self.peer} answered 'Stop' with {reply!r}"
+                + ("; the meter is busy, retry later" if reply == METER_BUSY else "")
+                + f"; {len(self.samples)} sample(s) kept"
+            )
         self._measuring = False
         if reply == NO_MEASUREMENT and not self.samples:
             self.warnings.append(f"{self.peer} had no running measurement at Stop")
-        elif reply != NO_MEASUREMENT:
-            self._expect("Stop", reply, STOP_REPLY)
         self._drain()
         uncertainty = self._call("Uncertainty")
         watts = self._call("Watts")

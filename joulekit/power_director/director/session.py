@@ -277,6 +277,26 @@ class Session:
 
     # ------------------------------------------------------------------ ending
 
+    def _write_what_was_taken(self, mode: str) -> list[str]:
+        """After a failed stop, write every sample the analyzers already returned.
+
+        A measurement already taken is never lost: the phase files then hold what the
+        analyzers delivered before the failure.
+        """
+        kept = [list(member.analyzer.samples) for member in self.bank.members]
+        if not any(kept):
+            return []
+        try:
+            self.samples[mode] = kept
+            workdir, mark = self.info.workdir, self._mark(mode)
+            outputs.write_phase(workdir, mode, mark, kept, self.bank, self.log)
+        except OSError as err:
+            return [f"could not write the {mode} samples kept: {err}"]
+        self.log.warning(
+            "Kept %d %s sample(s) taken before the failure", sum(map(len, kept)), mode
+        )
+        return []
+
     def end(self, reason: str | None, *, failed: bool = False) -> list[str]:
         """End the session on any path; returns problems met while ending (as text).
 
@@ -300,6 +320,7 @@ class Session:
                 self.record.phases[running].append(_stamp())
             except (BankError, OSError) as err:
                 problems.append(f"could not collect the {running} samples: {err}")
+                problems.extend(self._write_what_was_taken(running))
         problems.extend(self.bank.close())
         self.state = State.DONE
         try:
