@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import types
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from joulekit.errors import UserError
-from joulekit.power_director.analyzers import open_analyzer
+from joulekit.power_director.analyzers import open_analyzer, software
 from joulekit.power_director.analyzers.software import NvmlSource, RaplSource
 
 
@@ -17,13 +18,38 @@ class _NVMLError(Exception):
     pass
 
 
-def _fake_nvml(energy: bool = True, init_fails: bool = False) -> types.SimpleNamespace:
-    start = time.monotonic()
+class _SharedClock:
+    """One clock for the GPU's energy counter and the sampler (the GPU's counter is the
+    part that cannot exist here). Each sleep really sleeps, then advances the clock by
+    that long plus a scripted lateness (a busy scheduler), so the counter read right
+    after a time stamp agrees with it whatever the real scheduler does: the power is
+    exact only if it is divided by the time that really passed, not by the interval."""
 
-    def energy_mj(handle: object) -> int:
+    LATENESS = (0.0, 0.013, 0.031, 0.004)
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps = 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+        self.now += seconds + self.LATENESS[self.sleeps % len(self.LATENESS)]
+        self.sleeps += 1
+
+
+def _fake_nvml(
+    energy: bool = True, init_fails: bool = False, clock: _SharedClock | None = None
+) -> types.SimpleNamespace:
+    start = clock.now if clock is not None else 0.0
+
+    def energy_mj(handle: object) -> float:
         if not energy:
             raise _NVMLError("Not Supported")
-        return int((time.monotonic() - start) * 250.0 * 1000)  # 250 W
+        assert clock is not None
+        return (clock.now - start) * 250.0 * 1000  # 250 W
 
     def init() -> None:
         if init_fails:
@@ -41,15 +67,19 @@ def _fake_nvml(energy: bool = True, init_fails: bool = False) -> types.SimpleNam
     )
 
 
-def test_nvml_energy_counter_is_differentiated() -> None:
-    src = NvmlSource("nvml://0", 0, _fake_nvml())
+def test_nvml_energy_counter_is_differentiated(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _SharedClock()
+    monkeypatch.setattr(software, "time", clock)
+    src = NvmlSource("nvml://0", 0, _fake_nvml(clock=clock))
     src.open()
     assert src.identify().model == "NVIDIA H100 (NVML software source)" and not src.compliant
     src.start(100, "m")
     time.sleep(0.45)
     samples = src.stop()
     src.close()
-    assert len(samples) >= 3 and all(s.watts == pytest.approx(250.0, rel=0.05) for s in samples)
+    assert len(samples) >= 3 and all(s.watts == pytest.approx(250.0, rel=1e-9) for s in samples)
+    gaps = [b.monotonic - a.monotonic for a, b in itertools.pairwise(samples)]
+    assert max(gaps) > 0.11  # the scripted lateness reached the samples being checked
     assert src.kind == "software" and samples[0].uncertainty is None
 
 

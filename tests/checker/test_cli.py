@@ -39,8 +39,10 @@ def test_errors_exit_1(
 ) -> None:
     perf = copy_result(UNTETHER_V41_SS)
     (perf / "power/client.log").unlink()
-    code, _ = run(capsys, "check", str(perf), "--no-progress")
+    code, out = run(capsys, "check", str(perf), "--no-progress")
     assert code == 1
+    assert "PWR001 power/client.log: power/client.log is missing" in out
+    assert "1 result(s): 1 error(s), 0 warning(s)" in out
 
 
 def test_json_format_for_a_tree(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from realdata import UNTETHER_V41_SS
 
 from .helpers import TIMEOUT_S, assert_one_line_error, joulekit
 
@@ -29,21 +30,37 @@ def test_loadgen_prompts_files(junk: Path, prompts: str, needle: str) -> None:
 
 
 def test_report_output_under_a_file_and_bad_round(junk: Path) -> None:
-    tree = Path(__file__).parent  # any folder: the checks come before results are read
+    # a real result, so each refusal is the one named here and not "no power result"
     done = joulekit("report", str(junk / "missing"))
     assert_one_line_error(done, "does not exist")
-    done = joulekit("report", str(tree), "-o", str(junk / "afile" / "x"))
-    assert_one_line_error(done)
+    done = joulekit("report", str(UNTETHER_V41_SS), "-o", str(junk / "afile" / "x"))
+    assert_one_line_error(done, f"-o {junk / 'afile' / 'x'} is under the file {junk / 'afile'}")
+    done = joulekit("report", str(UNTETHER_V41_SS), "-o", str(junk / "out"), "--round", "v9.9")
+    assert_one_line_error(done, "no rule pack for round 'v9.9'", "known rounds")
+    assert not (junk / "out").exists()
+
+
+def test_report_of_a_folder_without_results(junk: Path) -> None:
+    done = joulekit("report", str(junk), "-o", str(junk / "out"))
+    assert_one_line_error(done, f"no power result below {junk}")
 
 
 def test_report_requests_file_that_is_a_folder(junk: Path) -> None:
-    done = joulekit("report", str(junk), "--requests", str(junk / "adir"), "--batch-size", "4")
-    assert_one_line_error(done)
+    done = joulekit("report", str(UNTETHER_V41_SS), "-o", str(junk / "out"),
+                    "--requests", str(junk / "adir"), "--batch-size", "4")
+    assert_one_line_error(done, f"requests file {junk / 'adir'} is a folder")
+    assert not (junk / "out").exists()
 
 
-@pytest.mark.parametrize("table", ["missing", "afile", "adir", "bad.json"])
-def test_recommend_without_a_sweep_table(junk: Path, table: str) -> None:
-    assert_one_line_error(joulekit("recommend", str(junk / table)))
+@pytest.mark.parametrize(
+    ("table", "needle"),
+    [("missing", "missing: no such sweep table"),
+     ("afile", "afile: no energy_per_sample_j column"),
+     ("adir", "adir holds no sweep.parquet or sweep.csv"),
+     ("bad.json", "bad.json: no energy_per_sample_j column")],
+)
+def test_recommend_without_a_sweep_table(junk: Path, table: str, needle: str) -> None:
+    assert_one_line_error(joulekit("recommend", str(junk / table)), needle)
 
 
 def test_init_into_a_regular_file(junk: Path) -> None:
@@ -60,10 +77,14 @@ def test_package_of_a_file_and_of_a_broken_project(junk: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [("rules", "show"), ("rules", "bogus"), ("rules", "show", "v9.9"), ("nosuchcmd",)]
+    ("args", "needle"),
+    [(("rules", "show"), "the following arguments are required: round"),
+     (("rules", "bogus"), "invalid choice: 'bogus'"),
+     (("rules", "show", "v9.9"), "no rule pack for round 'v9.9'"),
+     (("nosuchcmd",), "unknown command 'nosuchcmd'")],
 )
-def test_usage_errors_are_one_line_and_exit_3(args: tuple[str, ...]) -> None:
-    assert_one_line_error(joulekit(*args))
+def test_usage_errors_are_one_line_and_exit_3(args: tuple[str, ...], needle: str) -> None:
+    assert_one_line_error(joulekit(*args), needle)
 
 
 def test_doctor_port_out_of_range() -> None:

@@ -4,10 +4,13 @@ and a director that starts its (simulated) PTDaemon from a reference config."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,17 @@ from joulekit.harness.client import ClientOptions, run_client
 
 from .fake_workload import fake_loadgen
 from .procs import NtpResponder, director, free_port, simulator, workload_command
+
+
+def initial_ranges(server: dict[str, Any]) -> list[str]:
+    """The restore the director owes: the first RR reply's V and A text, as sent."""
+    rr = next(m["reply"] for m in server["ptd_messages"] if m["cmd"] == "RR").split(",")
+    assert rr[0] == "Ranges" and len(rr) == 5, rr
+    return [f"SR,V,{rr[4]}", f"SR,A,{rr[2]}"]
+
+
+def ptd_restore(server: dict[str, Any]) -> list[str]:
+    return [m["cmd"] for m in server["ptd_messages"]][-2:]
 
 
 def _options(tmp: Path, port: int, **kw: object) -> ClientOptions:
@@ -71,9 +85,7 @@ def test_workload_dying_ends_session_restores_ranges_keeps_logs(tmp_path: Path) 
     assert "restored its ranges" in str(caught.value)
     out = tmp_path / "out"
     server = json.loads((out / "power" / "server.json").read_text())
-    ptd = [m["cmd"] for m in server["ptd_messages"]]
-    initial = next(m["reply"] for m in server["ptd_messages"] if m["cmd"] == "RR")
-    assert ptd[-2].startswith("SR,V,") and ptd[-1].startswith("SR,A,"), (initial, ptd[-4:])
+    assert ptd_restore(server) == initial_ranges(server)
     assert (out / "ranging" / "spl.txt").read_text().count("_ranging") >= 1
     assert (out / "power" / "client.log").is_file() and (out / "power" / "client.json").is_file()
     assert "testing" not in server["phases"]
@@ -88,7 +100,7 @@ def test_client_vanishing_mid_ranging_restores_and_keeps_samples(tmp_path: Path)
             [sys.executable, "-m", "joulekit", "client", "-a", "127.0.0.1", "-p", str(port),
              "-w", workload_command(tmp_path / "logs", 30), "-L", str(tmp_path / "logs"),
              "-o", str(tmp_path / "out")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 20
@@ -96,7 +108,9 @@ def test_client_vanishing_mid_ranging_restores_and_keeps_samples(tmp_path: Path)
                 time.sleep(0.1)
             time.sleep(3.0)  # well inside ranging: a few samples taken
         finally:
-            client.kill()
+            # the client and the workload it started vanish together: a killed client
+            # alone would leave its 30 s workload burning CPU after the test
+            os.killpg(client.pid, signal.SIGKILL)
             client.wait(timeout=10)
         deadline = time.monotonic() + 20
         server_json: list[Path] = []
@@ -106,8 +120,8 @@ def test_client_vanishing_mid_ranging_restores_and_keeps_samples(tmp_path: Path)
     assert server_json, "the director did not end the dropped session"
     server = json.loads(server_json[0].read_text())
     assert "disconnected" in server["joulekit"]["end_reason"]
-    ptd = [m["cmd"] for m in server["ptd_messages"]]
-    assert "Stop" in ptd and ptd[-2].startswith("SR,V,") and ptd[-1].startswith("SR,A,")
+    assert "Stop" in [m["cmd"] for m in server["ptd_messages"]]
+    assert ptd_restore(server) == initial_ranges(server)
     spl = (server_json[0].parent.parent / "ranging" / "spl.txt").read_text().splitlines()
     assert len(spl) >= 2
 

@@ -42,11 +42,15 @@ def test_clean_sut_host_exits_zero(tmp_path: Path) -> None:
         )  # fmt: skip
     document = as_json(done)
     statuses = {r["check"]: r["status"] for r in document["results"]}
-    assert done.returncode in (0, 2), document  # 2 only if this host may not step its clock
-    assert statuses["round.pack"] == "ok"
-    assert statuses["ntp.offset"] == "ok"
-    assert statuses["loadgen.import"] == "ok"
-    assert statuses["folder.client"] == "ok" and statuses["folder.loadgen"] == "ok"
+    # the one check this host decides: whether it may step its clock (CI runs as root
+    # without ntpdate: a warning); everything the test set up is clean
+    clock = statuses.pop("clock.step")
+    assert statuses == {
+        "round.pack": "ok", "loadgen.import": "ok", "ntp.offset": "ok",
+        "folder.client": "ok", "folder.loadgen": "ok", "folder.apart": "ok",
+    }  # fmt: skip
+    assert clock in ("ok", "warning")
+    assert done.returncode == (0 if clock == "ok" else 2), document
     assert document["exit_code"] == done.returncode
 
 

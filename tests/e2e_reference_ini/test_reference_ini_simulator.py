@@ -90,6 +90,7 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
                 stderr=subprocess.STDOUT,
             )
         seen_ptd: list[str] = []
+        client: subprocess.Popen[bytes] | None = None
         try:
             _wait_port(director, listen, director_log)
             workload = (
@@ -118,6 +119,8 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
             assert client.returncode == 0, client_out.decode(errors="replace")
             director.wait(30)  # -S: the director exits after this client
         finally:
+            if client is not None:
+                _stop(client)  # a client left running by a failed wait, and its workload
             _stop(director)
     assert any(
         f"-p {ptd_ports[0]}" in line and line.endswith("49 /dev/ttyUSB0") for line in seen_ptd

@@ -107,9 +107,14 @@ def test_broken_json_is_an_issue_with_its_line(tmp_path: Path) -> None:
 
 def test_truncated_file(tmp_path: Path) -> None:
     path = copy_to(paths("qualcomm-v1.1-server").server_json, tmp_path)
-    path.write_bytes(path.read_bytes()[:3000])
+    data = path.read_bytes()[:3000]
+    path.write_bytes(data)
     summary, issues = read_power_json(path)
-    assert summary is None and issues[0].line is not None
+    assert summary is None
+    # the cut falls inside the line after the last whole one: that line is named
+    assert [(i.line, i.message) for i in issues] == [
+        (data.count(b"\n") + 1, "broken JSON: Expecting value (column 9)")
+    ]
 
 
 def test_missing_required_key_and_wrong_type(tmp_path: Path) -> None:
@@ -146,7 +151,9 @@ def test_bad_message_and_phase_entries(tmp_path: Path) -> None:
 def test_non_object_non_utf8_and_missing(tmp_path: Path) -> None:
     array = tmp_path / "a.json"
     array.write_text("[1, 2]")
-    assert read_power_json(array)[0] is None
+    summary, issues = read_power_json(array)
+    assert summary is None
+    assert [(i.line, i.message) for i in issues] == [(1, "power summary is not a JSON object")]
     raw = tmp_path / "b.json"
     raw.write_bytes(b'{\n"version": "1.\xff"\n}')
     summary, issues = read_power_json(raw)

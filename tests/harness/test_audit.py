@@ -74,7 +74,7 @@ def test_verify_accuracy_compares_responses_by_sample(tmp_path: Path) -> None:
 
 def test_audit_configs_and_parsing(tmp_path: Path) -> None:
     assert parse_compliance("test01, TEST04,TEST01") == ("TEST01", "TEST04")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"--compliance 'TEST05': joulekit runs TEST01, TEST04"):
         parse_compliance("TEST05")
     assert "accuracy_log_sampling_target = 4096" in audit_config("TEST01", "resnet50")
     (tmp_path / "audit.config").write_text(audit_config("TEST01"))
@@ -88,7 +88,7 @@ def test_round_seeds_reach_loadgen() -> None:
     ts = LoadgenSettings(scenario="Offline", rng_seeds=seeds).build()
     assert (ts.qsl_rng_seed, ts.sample_index_rng_seed, ts.schedule_rng_seed) == seeds
     assert parse_seeds("1, 2,3") == (1, 2, 3)
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match="must be three integers"):
         parse_seeds("1,2")
     # LoadGen 6.0's built-in mlperf.conf carries the v6.1 seeds
     built_in = LoadgenSettings(scenario="Offline").build()

@@ -64,4 +64,7 @@ def test_refused_request_fails_the_run_with_the_servers_words(tmp_path: Path, jk
               "SingleStream", "--min-duration-ms", "50", "--min-query-count", "3",
               "--target-latency-ms", "5", "--log-dir", str(tmp_path))
     assert done.returncode == 1
-    assert "SUT failed" in done.stderr and "Traceback" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "the SUT failed on" in done.stderr
+    assert "(first: ConnectionRefusedError: [Errno 111] Connection refused)" in done.stderr
+    assert f"logs kept in {tmp_path}" in done.stderr

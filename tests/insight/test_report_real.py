@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from realdata import (
     UNTETHER_V41_SS,
 )
 
+from joulekit.checker import check_path
 from joulekit.insight.report_cli import build_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -60,9 +62,11 @@ def test_interval_sits_beside_the_figure_and_names_its_method(
 
 def test_every_finding_is_listed_with_its_rule_id(tree_report: tuple[Path, str]) -> None:
     _, html = tree_report
-    ids = set(re.findall(r"<td><code>(PWR\d+)</code></td>", html))
-    assert "PWR010" in ids  # sources not checked without a checksum list: a notice per result
-    assert len(re.findall(r"<td><code>PWR\d+</code></td>", html)) >= 5
+    listed = Counter(re.findall(r"<td><code>(PWR\d+)</code></td>", html))
+    # exactly the checker's findings on the same tree, one row each
+    checked = Counter(f.rule for r in check_path(REAL).results for f in r.findings)
+    assert listed == checked
+    assert listed["PWR010"] == 5  # sources not checked without a checksum list: one per result
 
 
 def test_tree_table_is_sorted_by_efficiency_and_sortable(tree_report: tuple[Path, str]) -> None:
