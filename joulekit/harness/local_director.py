@@ -33,7 +33,9 @@ from typing import IO
 
 from joulekit.errors import UserError
 
-#: the simulated meter follows this host's CPU use, so the demo's energy tracks its work
+#: the simulated meter follows the CPU use of the measuring process and its workloads
+#: (``tree=`` is added with this process' PID), so the demo's energy tracks its own work
+#: and not whatever else the host runs
 DEMO_LOAD = "cpu:idle=60,per=140"
 DEMO_DEVICE = "49"  # a Yokogawa WT310, the most common analyzer in published results
 START_TIMEOUT_S = 30.0
@@ -49,6 +51,8 @@ class LocalDirector:
         device: str = DEMO_DEVICE, period_ms: int | None = None,
     ) -> None:
         self.workdir = workdir
+        if load.startswith("cpu:") and "tree=" not in load:
+            load = f"{load},tree={os.getpid()}"
         query = f"load={load}" + (f"&period_ms={period_ms}" if period_ms else "")
         self.analyzer_url = f"sim://{device}?{query}"
         self.settle_s = settle_s

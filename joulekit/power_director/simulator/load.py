@@ -4,17 +4,61 @@
 host's real CPU utilisation (idle watts + ``per`` watts at 100 % CPU, read with psutil),
 and ``wave:FILE`` to replay a recorded power trace (one ``watts`` or ``seconds,watts``
 per line, looped). Voltage and power factor are constants of the model.
+
+``cpu:…,tree=PID`` counts only the CPU time of process PID and its descendants (as a
+share of all cores), so a measured run's power follows its own workload and not
+whatever else the host is doing: ``joulekit run`` uses it with its own PID.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
 from joulekit.errors import UserError
+
+
+class ProcessTreeCpu:
+    """CPU utilisation of one process and its descendants, between two calls.
+
+    Each call sums user + system time of the live tree plus the time of children it has
+    already reaped (``children_user``/``children_system``), so a workload process that
+    exits between two samples is still counted; the share is of all cores.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._cores = psutil.cpu_count() or 1
+        self._last: tuple[float, float] | None = None
+
+    def _cpu_seconds(self) -> float | None:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return None
+        total = 0.0
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.Error:  # exited or a zombie between listing and reading
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def utilisation(self) -> float:
+        now, seconds = time.monotonic(), self._cpu_seconds()
+        if seconds is None:
+            return 0.0
+        last, self._last = self._last, (now, seconds)
+        if last is None or now <= last[0]:
+            return 0.0
+        share = (seconds - last[1]) / ((now - last[0]) * self._cores)
+        return min(1.0, max(0.0, share))
 
 
 @dataclass
@@ -29,10 +73,15 @@ class LoadModel:
     values: tuple[float, ...] = ()
     volts: float = 230.0
     pf: float = 0.95
+    #: with ``tree=PID``: only that process tree's CPU counts
+    tree: ProcessTreeCpu | None = field(default=None, repr=False)
 
     def power(self, elapsed: float) -> float:
         if self.kind == "cpu":
-            utilisation = psutil.cpu_percent(interval=None) / 100.0
+            if self.tree is not None:
+                utilisation = self.tree.utilisation()
+            else:
+                utilisation = psutil.cpu_percent(interval=None) / 100.0
             return self.idle + self.per * utilisation
         if self.kind == "wave" and self.values:
             period = self.times[-1] + (self.times[1] - self.times[0] if len(self.times) > 1 else 1)
@@ -43,7 +92,8 @@ class LoadModel:
 
     def describe(self) -> str:
         if self.kind == "cpu":
-            return f"{self.idle:g} W idle + {self.per:g} W x CPU utilisation (psutil)"
+            what = f"of process tree {self.tree.pid}" if self.tree else "of this host"
+            return f"{self.idle:g} W idle + {self.per:g} W x CPU utilisation {what} (psutil)"
         if self.kind == "wave":
             return f"waveform of {len(self.values)} points"
         return f"constant {self.watts:g} W"
@@ -60,7 +110,8 @@ def _options(text: str) -> dict[str, str]:
 
 
 def parse_load(spec: str) -> LoadModel:
-    """Parse ``constant:120``, ``cpu:idle=80,per=150``, ``wave:FILE`` (+ ``volts=``, ``pf=``)."""
+    """Parse ``constant:120``, ``cpu:idle=80,per=150[,tree=PID]``, ``wave:FILE``
+    (each + ``volts=``, ``pf=``)."""
     kind, _, rest = spec.partition(":")
     kind = kind.strip().lower()
     try:
@@ -73,7 +124,11 @@ def parse_load(spec: str) -> LoadModel:
             model = LoadModel(
                 "cpu", idle=float(opts.pop("idle", 80.0)), per=float(opts.pop("per", 150.0))
             )
-            psutil.cpu_percent(interval=None)  # prime: the first call has no reference
+            if "tree" in opts:
+                model.tree = ProcessTreeCpu(int(opts.pop("tree")))
+                model.tree.utilisation()  # prime: the first call has no reference
+            else:
+                psutil.cpu_percent(interval=None)  # prime, likewise
         elif kind == "wave":
             path_text, _, tail = rest.partition(",")
             opts = _options(tail)
