@@ -20,21 +20,11 @@ def parse_mlperf_time(text: str) -> datetime:
     Raises ``ValueError`` with the offending text when it does not match.
     """
     text = text.strip()
-    # Fast path for the fixed-width form; fall back to strptime for odd widths.
-    if len(text) == 23 and text[2] == "-" and text[5] == "-" and text[10] == " ":
-        try:
-            return datetime(
-                int(text[6:10]),
-                int(text[0:2]),
-                int(text[3:5]),
-                int(text[11:13]),
-                int(text[14:16]),
-                int(text[17:19]),
-                int(text[20:23]) * 1000,
-                tzinfo=UTC,
-            )
-        except ValueError:
-            pass
+    # Fast path for the fixed-width form; strptime for odd widths and separators.
+    if _is_fixed_width(text):
+        moment = _fields_time(text)
+        if moment is not None:
+            return moment
     try:
         return datetime.strptime(text, MLPERF_TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
@@ -72,15 +62,7 @@ def parse_mlperf_time_fast(text: str, days: dict[str, str]) -> datetime | None:
     :func:`_fields_time`, the parse this function always did. Hour 24 is refused up
     front because newer Pythons read ``24:00:00`` as the next midnight.
     """
-    if (
-        len(text) != 23
-        or text[2] != "-"
-        or text[5] != "-"
-        or text[10] != " "
-        or text[13] != ":"
-        or text[16] != ":"
-        or text[19] != "."
-    ):
+    if not _is_fixed_width(text):
         return None
     date = text[:10]
     iso_date = days.get(date)
@@ -92,6 +74,19 @@ def parse_mlperf_time_fast(text: str, days: dict[str, str]) -> datetime | None:
         except ValueError:
             pass
     return _fields_time(text)
+
+
+def _is_fixed_width(text: str) -> bool:
+    """``MM-DD-YYYY HH:MM:SS.mmm`` by length and separators (digits are checked later)."""
+    return (
+        len(text) == 23
+        and text[2] == "-"
+        and text[5] == "-"
+        and text[10] == " "
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[19] == "."
+    )
 
 
 def _fields_time(text: str) -> datetime | None:

@@ -60,7 +60,14 @@ def fake_loadgen(log_dir: Path, seconds: float, die: bool = False) -> None:
             raise SystemExit(3)
     end = datetime.now(UTC)
     time.sleep(0.3)
+    write_loadgen_logs(log_dir, begin, end)
+
+
+def write_loadgen_logs(log_dir: Path, begin: datetime, end: datetime) -> None:
+    """LoadGen's detail and summary logs of an Offline run whose power window is
+    ``begin``..``end`` (what the client searches for and copies)."""
     log_dir.mkdir(parents=True, exist_ok=True)
+    seconds = (end - begin).total_seconds()
     lines = [
         format_mllog_line("loadgen_version", "5.0 @ joulekit-test"),
         format_mllog_line("effective_scenario", "Offline"),

@@ -25,40 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from client.fake_workload import write_loadgen_logs
 
 from joulekit.errors import UserError
-from joulekit.formats.atomic import atomic_write_text
-from joulekit.formats.mllog import format_mllog_line, write_detail
-from joulekit.formats.timefmt import format_mlperf_time
 from joulekit.harness.client import ClientOptions, ClientResult, WorkloadContext, run_client
 
 LISTEN_RE = re.compile(r"joulekit director: listening on ([\d.]+):(\d+)")
-
-SUMMARY = """================================================
-MLPerf Results Summary
-================================================
-SUT name : joulekit-fault-matrix
-Scenario : Offline
-Mode     : PerformanceOnly
-Samples per second: 1000.00
-Result is : VALID
-  Min duration satisfied : Yes
-  Min queries satisfied : Yes
-  Early stopping satisfied: Yes
-
-================================================
-Test Parameters Used
-================================================
-samples_per_query : 1000
-target_qps : 1000
-min_duration (ms): 1000
-min_query_count : 1
-
-No warnings encountered during test.
-
-No errors encountered during test.
-"""
-
 
 def loadgen_workload(seconds: float) -> Any:
     """A workload callable: ``power_begin``, ``seconds`` of sleep, ``power_end``, logs."""
@@ -69,18 +41,7 @@ def loadgen_workload(seconds: float) -> Any:
         time.sleep(seconds)
         end = datetime.now(UTC)
         time.sleep(0.1)
-        ctx.loadgen_logs.mkdir(parents=True, exist_ok=True)
-        lines = [
-            format_mllog_line("loadgen_version", "5.0 @ joulekit-test"),
-            format_mllog_line("effective_scenario", "Offline"),
-            format_mllog_line("effective_test_mode", "PerformanceOnly"),
-            format_mllog_line("power_begin", format_mlperf_time(begin), time_ms=1.0),
-            format_mllog_line("power_end", format_mlperf_time(end), time_ms=seconds * 1000),
-            format_mllog_line("result_validity", "VALID"),
-            format_mllog_line("result_samples_per_second", 1000.0),
-        ]
-        write_detail(ctx.loadgen_logs / "mlperf_log_detail.txt", lines)
-        atomic_write_text(ctx.loadgen_logs / "mlperf_log_summary.txt", SUMMARY)
+        write_loadgen_logs(ctx.loadgen_logs, begin, end)
 
     return workload
 
