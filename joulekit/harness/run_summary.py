@@ -28,7 +28,8 @@ def render(outcome: RunOutcome, console: Console) -> None:
     console.print()
     phase_s = cfg.duration_ms / 1000
     title = f"joulekit run: {cfg.sut} SUT, {outcome.scenario}, {phase_s:g} s per phase"
-    table = Table(title=title, show_header=False, title_justify="left", box=None, padding=(0, 2))
+    console.print(title, style="bold", highlight=False)
+    table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     table.add_row("result", str(outcome.result_dir or outcome.output))
