@@ -80,6 +80,7 @@ class ClientRun:
         self.link: Link | None = None
         self.session_id = ""
         self.server_uuid = ""
+        self._ntp_warned = False
         self.client_uuid = str(uuid.uuid4())
         self.result_dir = options.output
         self.phases: dict[str, list[list[float]]] = {}
@@ -117,7 +118,11 @@ class ClientRun:
     def _check_ntp(self) -> None:
         server = self.o.ntp_server
         if server is None:
-            self.log.warning("No NTP server given (-n): only the director's clock is checked")
+            if not self._ntp_warned:
+                self._ntp_warned = True  # once per run, not before every phase
+                self.log.warning(
+                    "No NTP server given (-n): only the director's clock is checked"
+                )
             return
         offset, delay = ntp_offset(server, self.o.clock)
         self.log.info("NTP:offset = %.3f s, delay = %.3f s ", offset, delay)
