@@ -25,6 +25,7 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.harness.local_director import DEMO_LOAD
 from joulekit.harness.settings import normalize_scenario
 
 #: LoadGen duration of each demo phase: long enough for a dozen 1 s power samples,
@@ -55,7 +56,7 @@ class RunConfig:
     ntp_server: str | None = None
     round: str | None = None
     settle_s: float = DEMO_SETTLE_S
-    simulator_load: str = "cpu:idle=60,per=140"
+    simulator_load: str = DEMO_LOAD
     #: after testing, a LoadGen accuracy-mode run of the same SUT into ``output/accuracy``
     accuracy: bool = False
     #: after testing, these compliance tests (``TEST01``, ``TEST04``) into ``output/TEST0X``
@@ -167,6 +168,10 @@ def check_config(config: RunConfig) -> None:
         _check_reachable(config.sut)
     if config.round is not None:
         load_pack(config.round)  # an unknown round names the known ones
+    if config.director is None:
+        from joulekit.power_director.simulator.load import parse_load
+
+        parse_load(config.simulator_load)  # a bad load model stops here, not in ranging
 
 
 def _check_reachable(url: str) -> None:

@@ -19,6 +19,7 @@ from joulekit.harness.loadgen_cli import (
     settings_from_args,
     sut_args_to_cli,
 )
+from joulekit.harness.local_director import DEMO_LOAD
 from joulekit.harness.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
 
 
@@ -42,6 +43,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--label", default="joulekit", help="session label")
     parser.add_argument("--settle", type=float, default=DEMO_SETTLE_S,
                         help="settle wait of the local director (default %(default)g s)")
+    parser.add_argument(
+        "--simulator-load", default=DEMO_LOAD, metavar="MODEL",
+        help="what the local simulator measures: cpu:idle=W,per=W (default %(default)s, "
+             "following this run's own processes), constant:W for repeatable figures, or "
+             "wave:FILE",
+    )
     parser.add_argument("--accuracy", action="store_true",
                         help="after testing, run LoadGen in accuracy mode into OUT/accuracy/")
     parser.add_argument("--compliance", metavar="TESTS", default="",
@@ -71,7 +78,8 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
         sut=args.sut, scenario=settings.scenario, duration_ms=int(args.duration_s * 1000),
         output=args.output, director=args.director, loadgen_args=(*passthrough, *sut_extra),
         label=args.label, ntp_server=args.ntp_server, round=args.round,
-        settle_s=args.settle, on_phase=on_phase, accuracy=args.accuracy,
+        settle_s=args.settle, simulator_load=args.simulator_load, on_phase=on_phase,
+        accuracy=args.accuracy,
         compliance=_compliance(args.compliance),
     )
 

@@ -75,8 +75,11 @@ def test_init_run_package_check(tmp_path: Path) -> None:
     outcomes = {}
     for scenario in SCENARIOS:
         out = f"runs/{scenario}"
+        # a constant simulated load: this test is about packaging, and seconds-long demo
+        # phases that follow the CPU can differ by more than the 5 % ranging/testing rule
         done = jk("run", "--scenario", scenario, "--output", out, "--duration-s", PHASE_S,
-                  "--settle", SETTLE_S, "--accuracy", "--compliance", "TEST01,TEST04",
+                  "--settle", SETTLE_S, "--simulator-load", "constant:150",
+                  "--accuracy", "--compliance", "TEST01,TEST04",
                   cwd=tmp_path, timeout=240)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         outcome = json.loads((tmp_path / out / "outcome.json").read_text())
