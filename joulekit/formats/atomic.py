@@ -3,6 +3,10 @@
 A crash, Ctrl-C or full disk in the middle of a write leaves either the old file or the
 new one, never a truncated mix: we write to a temporary file in the same folder, flush
 and fsync it, then rename it over the target (atomic on POSIX and Windows).
+
+The temporary file is created private (mode 0600); before the rename it gets the mode
+an ordinary ``open()`` would have given it (0666 less the umask), or the mode of the file
+it replaces, so reports and result trees stay readable by whoever should read them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,23 @@ import tempfile
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    """The process umask (read once: setting it back at once is the only portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _final_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +44,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):  # a file system without modes keeps its own
+            os.chmod(tmp, _final_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
