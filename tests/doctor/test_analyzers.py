@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psutil
+from procutil import child_commands
 
 from joulekit.harness.doctor.ranges import Load, judge_ranges
 from joulekit.power_director.analyzers.base import Range, Ranges
@@ -33,8 +33,7 @@ def doctor_json(*args: str) -> tuple[int, dict[str, dict[str, Any]]]:
 
 
 def no_simulator_left() -> bool:
-    me = psutil.Process()
-    return not any("ptd" in " ".join(c.cmdline()) for c in me.children(recursive=True))
+    return not any("ptd" in line for line in child_commands())
 
 
 def test_simulated_analyzers_answer_and_probe(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import psutil
 import pytest
 from doctor.inifiles import free_port, joulekit_ptd, write_server_conf
 from doctor.ntp_responder import NtpResponder
+from procutil import child_commands
 
 from joulekit.checker import BY_DESIGN_FOR_SIMULATION
 from joulekit.checker.catalog import PROVENANCE
@@ -56,14 +57,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     for child in children:
         if child.is_running():
             child.kill()
-
-
-def _ptd_children(proc: subprocess.Popen[bytes]) -> list[str]:
-    try:
-        children = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    return [" ".join(c.cmdline()) for c in children]
 
 
 def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
@@ -111,7 +104,7 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
             # analyzer, through the configured ptd path, with the reference argv
             deadline = time.monotonic() + 120
             while client.poll() is None and time.monotonic() < deadline:
-                for line in _ptd_children(director):
+                for line in child_commands(director.pid):
                     if line not in seen_ptd and ("ptd" in line):
                         seen_ptd.append(line)
                 time.sleep(0.5)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 from doctor.inifiles import free_port, write_server_conf
 from doctor.ntp_responder import NtpResponder
+from procutil import child_commands
 
 from joulekit.checker.catalog import PROVENANCE
 from joulekit.errors import UserError
@@ -66,9 +66,7 @@ def test_rehearsal_runs_the_workflow_on_simulators_and_checks(tmp_path: Path) ->
     rehearsal_conf = (tmp_path / "rehearsal" / "server.conf").read_text()
     assert "ptd = " + str(tmp_path / "rehearsal" / "ptd-sim") in rehearsal_conf
     assert "deviceType = 77" in rehearsal_conf and "channel = 1,2" in rehearsal_conf
-    assert not [
-        c for c in psutil.Process().children(recursive=True) if "joulekit" in " ".join(c.cmdline())
-    ]
+    assert not [line for line in child_commands() if "joulekit" in line]
 
 
 def test_rehearsal_with_a_broken_config_stops_with_one_message(tmp_path: Path) -> None:
