@@ -36,14 +36,18 @@ def test_busy_child_raises_the_power_of_its_tree() -> None:
 
 @pytest.mark.timeout(30)
 def test_load_outside_the_tree_is_not_counted() -> None:
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)"])
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(20)"],
+        stdout=subprocess.PIPE, text=True,
+    )
     try:
-        model = parse_load(f"cpu:idle=60,per=140,tree={sleeper.pid}")
+        assert sleeper.stdout is not None and sleeper.stdout.readline() == "up\n"
+        model = parse_load(f"cpu:idle=60,per=140,tree={sleeper.pid}")  # after its start-up
         _burn_here(1.0)  # this test process is not in the sleeper's tree
         watts = model.power(1.0)
     finally:
         sleeper.kill()
-        sleeper.wait(timeout=10)
+        sleeper.communicate(timeout=10)
     assert 60 <= watts < 60 + 140 * 0.05, watts
 
 
