@@ -29,6 +29,20 @@ def parse_metrics(text: str, patterns: dict[str, str], names: list[str]) -> dict
     return found
 
 
+def metric_texts(text: str, patterns: dict[str, str], names: list[str]) -> dict[str, str]:
+    """Each named metric as the accuracy script printed it, in ``names`` order: the last
+    match in the file, as the round's checker reads accuracy.txt line by line."""
+    found: dict[str, str] = {}
+    for name in names:
+        pattern = patterns.get(name)
+        if pattern is None:
+            continue
+        matches = list(re.finditer(pattern, text, re.MULTILINE))
+        if matches:
+            found[name] = matches[-1].group(1)
+    return found
+
+
 def check_hash_and_size(ctx: ResultContext, folder: Path, label: str) -> None:
     """accuracy.txt ends with the hash line; the accuracy log is truncated."""
     acc_txt = folder / "accuracy.txt"
@@ -52,6 +66,8 @@ def check_accuracy(ctx: ResultContext) -> None:
         ctx.add(R.ACC_FILES, "accuracy/ lacks " + ", ".join(missing), file=folder)
     check_hash_and_size(ctx, folder, "")
     bench = ctx.bench
+    if bench is not None:
+        _extra_files(ctx, folder, bench.get("extra_accuracy_files", {}))
     acc_txt = folder / "accuracy.txt"
     if bench is not None and acc_txt.is_file():
         _targets(ctx, acc_txt, bench["accuracy_targets"], bench.get("accuracy_upper_limits", {}))
@@ -72,12 +88,29 @@ def check_accuracy(ctx: ResultContext) -> None:
                         found=count)
 
 
+def _extra_files(ctx: ResultContext, folder: Path, wanted: dict[str, list[str]]) -> None:
+    """Each named sub-folder of accuracy/ must hold a file for every stem the round lists
+    (any extension: ``4459`` is met by ``4459.png``)."""
+    for sub, stems in wanted.items():
+        where = folder / sub
+        if not where.is_dir():
+            ctx.add(R.ACC_EXTRA_FILES, f"accuracy/{sub}/ is missing", file=where,
+                    expected=f"{len(stems)} files")
+            continue
+        present = {p.name.split(".")[0] for p in where.iterdir() if p.is_file()}
+        missing = [s for s in stems if s not in present]
+        if missing:
+            ctx.add(R.ACC_EXTRA_FILES, f"accuracy/{sub}/ lacks " + ", ".join(missing),
+                    file=where, expected=", ".join(stems))
+
+
 def _targets(ctx: ResultContext, acc_txt: Path, targets: dict[str, float],
              upper: dict[str, float]) -> None:
     text = acc_txt.read_text(encoding="utf-8", errors="replace")
     patterns = ctx.pack["accuracy"]["patterns"]
     values = parse_metrics(text, patterns, sorted(set(targets) | set(upper)))
     ctx.accuracy = values
+    ctx.accuracy_text = metric_texts(text, patterns, list(targets))
     severity: Severity = "error"
     if ctx.unit.division == "open":
         severity = "warning" if ctx.pack["accuracy"]["open_division_low_accuracy"] == "warning" \

@@ -17,6 +17,27 @@ from joulekit.checker.submission.tree import ResultUnit
 from joulekit.formats.mllog import MllogDetail, read_detail
 
 
+def mlperf_model(pack: dict[str, Any], model: str, mapped: str = "") -> str | None:
+    """The benchmark a model folder stands for, as the round's checker resolves it: the
+    official name, then the round's aliases, then the submitter's mapping, then the
+    round's guesses by substring (``resnet50-int8`` -> ``resnet``)."""
+    benches: dict[str, Any] = pack["benchmarks"]
+
+    def official(name: str) -> str | None:
+        if name in benches:
+            return name
+        return next((b for b, e in benches.items() if name in e.get("aliases", [])), None)
+
+    found = official(model)
+    if found is None and mapped:
+        found = official(mapped)
+    if found is None:
+        for needle, target in pack.get("model_name_guesses", []):
+            if needle in model:
+                return official(target)
+    return found
+
+
 @dataclass
 class ResultContext:
     unit: ResultUnit
@@ -27,6 +48,8 @@ class ResultContext:
     measurements: dict[str, Any] | None = None
     metric: float | None = None
     accuracy: dict[str, float] = field(default_factory=dict)
+    #: the target metrics as accuracy.txt prints them, in the round's order (summary CSV)
+    accuracy_text: dict[str, str] = field(default_factory=dict)
     power_metric: float | None = None
     #: the power checker's figure behind ``power_metric`` (as measured, before inference)
     power_figure: PowerFigure | None = None
@@ -35,15 +58,17 @@ class ResultContext:
 
     @property
     def bench(self) -> dict[str, Any] | None:
-        """The benchmark's pack entry, by folder name or alias."""
-        benches: dict[str, Any] = self.pack["benchmarks"]
-        name = self.unit.benchmark
-        if name in benches:
-            return dict(benches[name])
-        for entry in benches.values():
-            if name in entry.get("aliases", []):
-                return dict(entry)
-        return None
+        """The benchmark's pack entry, by folder name, alias or the open division's
+        model mapping."""
+        name = self.mlperf_model
+        if name is None:
+            return None
+        return dict(self.pack["benchmarks"][name])
+
+    @property
+    def mlperf_model(self) -> str | None:
+        """The round's benchmark this result is judged as (None: not a benchmark)."""
+        return mlperf_model(self.pack, self.unit.benchmark, self.unit.mapped)
 
     def rel(self, path: Path) -> str:
         """A path relative to the tree root, as findings show it."""

@@ -32,6 +32,9 @@ class ResultVerdict:
     metric: float | None
     power_metric: float | None
     accuracy: dict[str, float] = field(default_factory=dict)
+    accuracy_text: dict[str, str] = field(default_factory=dict)
+    #: the round's benchmark the result was judged as (None: not one)
+    mlperf_model: str | None = None
     system: dict[str, Any] = field(default_factory=dict)
     weight_data_types: str = ""
     inferred: bool = False
@@ -59,6 +62,7 @@ def check_result(unit: ResultUnit, round_name: str, options: dict[str, Any],
     return ResultVerdict(unit=unit, findings=tuple(ctx.findings),
                          scenario=unit.scenario or unit.scenario_dir, metric=ctx.metric,
                          power_metric=ctx.power_metric, accuracy=dict(ctx.accuracy),
+                         accuracy_text=dict(ctx.accuracy_text), mlperf_model=ctx.mlperf_model,
                          system=dict(ctx.system or {}), weight_data_types=str(weights),
                          inferred=ctx.inferred, power_figure=ctx.power_figure)
 
@@ -66,9 +70,12 @@ def check_result(unit: ResultUnit, round_name: str, options: dict[str, Any],
 def _run(ctx: ResultContext) -> None:
     unit = ctx.unit
     pack = ctx.pack
-    if ctx.bench is None and unit.division != "open":
-        ctx.add(R.UNKNOWN_BENCHMARK, f"{unit.benchmark} is not a {pack['round']} benchmark",
-                file=unit.path.parent)
+    if ctx.bench is None and (unit.division != "open"
+                              or pack.get("unknown_benchmark_in_open") == "error"):
+        where = "" if unit.division != "open" else (
+            f" and {pack.get('open_model_mapping')} maps it to none")
+        ctx.add(R.UNKNOWN_BENCHMARK, f"{unit.benchmark} is not a {pack['round']} benchmark"
+                + where, file=unit.path.parent)
     if unit.scenario is None or unit.scenario not in pack["scenarios"]:
         ctx.add(R.UNKNOWN_SCENARIO, f"{unit.scenario_dir} is not a {pack['round']} scenario",
                 file=unit.path)

@@ -66,6 +66,12 @@ SCENARIOS_MISSING = _rule("SUB-SCENARIOS-MISSING", "required scenarios missing",
     "Add the missing scenarios (edge ones may be inferred).",
     pack_ref="submission.benchmarks", severity="warning")
 
+ROUND_GUESSED = _rule("SUB-ROUND-GUESSED", "the round is a guess",
+    "Without --round the round is told from the tree: layout generation, LoadGen seeds, "
+    "benchmark names and run dates. When several rounds fit, the tree is checked against the "
+    "most likely one and this warning names the others.",
+    "Pass --round if the guess is wrong.", severity="warning", reference="absent")
+
 # system description
 SYSTEM_JSON = _rule("SUB-SYSTEM-JSON", "system description missing or unreadable",
     "Each result's system needs a readable systems/<sys>.json object.", "Fix the JSON file.")
@@ -105,8 +111,10 @@ MEAS_FILE = _rule("SUB-MEAS-FILE", "README.md or user.conf missing or empty",
     "How to reproduce the result must be documented next to it.", "Add the file.",
     pack_ref="submission.measurements.required_files")
 MEAS_CODE = _rule("SUB-MEAS-CODE", "measurements JSON names no code folder",
-    "Up to v5.1 the measurements JSON is <sys>_<impl>_<scenario>.json and <impl> must be a folder "
-    "under code/<benchmark>/.", "Rename the JSON or add the code folder.")
+    "Up to v5.1 the measurements JSON is named after the system (<sys>_<impl>_<scenario>.json) "
+    "and must lead to the code: code/<benchmark>/<impl>/, or, as the round's checker accepts, "
+    "code/<benchmark>/ itself when no per-implementation folder exists.",
+    "Rename the JSON or add the code folder.", pack_ref="submission.measurements.json_name")
 POWER_DOCS = _rule("SUB-POWER-DOCS", "analyzer_table or power_settings missing",
     "A power result must document the analyzer and the power settings.",
     "Add analyzer_table.md and power_settings.md next to the result or up to the submitter.",
@@ -182,6 +190,11 @@ ACC_HASH = _rule("SUB-ACC-HASH", "hash line missing in accuracy.txt",
 ACC_NOT_TRUNCATED = _rule("SUB-ACC-NOT-TRUNCATED", "accuracy log not truncated",
     "mlperf_log_accuracy.json must be truncated to at most 10 KiB.",
     "Run joulekit package (it truncates and hashes).", pack_ref="submission.accuracy.max_log_bytes")
+ACC_EXTRA_FILES = _rule("SUB-ACC-EXTRA-FILES", "benchmark-specific accuracy files missing",
+    "Some benchmarks must ship more than the accuracy log: Stable Diffusion XL's accuracy/images/ "
+    "holds the images the round names, so reviewers can look at them.",
+    "Copy the named files into the accuracy folder.",
+    pack_ref="submission.benchmarks")
 ACC_SAMPLE_COUNT = _rule("SUB-ACC-SAMPLE-COUNT", "accuracy run does not cover the dataset",
     "The accuracy run must cover the dataset or the accuracy subset.", "Run the full accuracy set.",
     pack_ref="submission.benchmarks")

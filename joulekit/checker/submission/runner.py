@@ -77,29 +77,34 @@ def check_submission(path: Path, round_name: str | None = None, *,
                      options: dict[str, Any] | None = None,
                      workers: int | None = None) -> SubmissionReport:
     """Check the submission tree at ``path`` against the rule pack of its round."""
-    from joulekit.rules import detect_round, load_pack
+    from joulekit.checker.submission import rules as R
+    from joulekit.rules import load_pack
+    from joulekit.rules.detect import detect_tree_round
 
     path = Path(path)
     root = tree_root(path)
     if root is None:
         raise UserError(f"{path} is not a submission tree (no closed/, open/ or network/ "
                         "folder in it or above it)")
+    guessed: list[Finding] = []
     if round_name is None:
-        try:
-            round_name, why = detect_round(path)
-        except UserError as err:
-            raise UserError(f"cannot tell the round of {path}: {err}",
-                            hint="give it with --round") from None
+        guess = detect_tree_round(path)
+        round_name, why = guess.round, guess.why
+        if guess.ambiguous:
+            guessed.append(R.ROUND_GUESSED.finding(
+                f"the tree fits {', '.join(guess.candidates)}; checked as {guess.round}",
+                expected="one round", found=", ".join(guess.candidates)))
     else:
         why = "given on the command line"
     pack = load_pack(round_name).submission
-    units = discover(root, pack["layout"])
+    units = discover(root, pack["layout"], pack.get("open_model_mapping"))
     if path != root:
         units = [u for u in units if path in (u.path, *u.path.parents)]
     opts = dict(options or {})
     tree = walk_tree(root, pack) + cross_references(root, units, pack)
     handed: dict[ResultUnit, list[Finding]] = {}
     report = SubmissionReport(root=root, round=round_name, round_why=why)
+    report.tree_findings.extend(guessed)
     owners = _folder_owners(units)
     for finding in tree:
         owner = _owner(finding, owners)

@@ -41,70 +41,94 @@ def rows(report: SubmissionReport, *, include_invalid: bool = False) -> list[dic
     return out
 
 
+def _text(value: object) -> str:
+    """A system field as the round's checker prints it (``str()``: a missing one is None)."""
+    return str(value)
+
+
 def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object]) -> list[dict[str, str]]:
+    """The rows the round's checker writes for one valid result: the performance row
+    (left out when the system reports power only) and, for a power result, the power row."""
     s = v.system
     u = v.unit
-    mlperf_model = u.benchmark
+    mlperf_model = v.mlperf_model or u.benchmark
     benches = pack["benchmarks"]
     assert isinstance(benches, dict)
-    for name, entry in benches.items():
-        if u.benchmark in entry.get("aliases", []):
-            mlperf_model = name
     notes = str(s.get("hw_notes", "") or "")
     if s.get("sw_notes"):
         notes = (notes + ". " if notes else "") + str(s["sw_notes"])
     units = pack["metric_units"]
     power_units = pack["power_units"]
     assert isinstance(units, dict) and isinstance(power_units, dict)
-    unit = units.get(v.scenario, "")
     bench = benches.get(mlperf_model, {})
-    if "tokens" in str(bench.get("metric_keys", {}).get(v.scenario, "")):
+    unit = bench.get("units", {}).get(v.scenario, units.get(v.scenario, ""))
+    if "units" not in bench and "tokens" in str(bench.get("metric_keys", {}).get(v.scenario, "")):
         unit = "Tokens/s"
+    has_power = u.has_power and v.power_metric is not None and v.power_metric > 0
+    weights = v.weight_data_types
     row = {
-        "Organization": u.submitter, "Availability": str(s.get("status", "")),
+        "Organization": u.submitter, "Availability": str(s.get("status", "")).lower(),
         "Division": u.division, "SystemType": str(s.get("system_type", "")),
-        "SystemName": str(s.get("system_name", "")), "Platform": u.system,
+        "SystemName": _text(s.get("system_name")), "Platform": u.system,
         "Model": u.benchmark, "MlperfModel": mlperf_model, "Scenario": v.scenario,
         "Result": "" if v.metric is None else repr(v.metric),
-        "Accuracy": " ".join(f"{k}: {val}" for k, val in sorted(v.accuracy.items())),
-        "number_of_nodes": str(s.get("number_of_nodes", "")),
-        "host_processor_model_name": str(s.get("host_processor_model_name", "")),
-        "host_processors_per_node": str(s.get("host_processors_per_node", "")),
-        "host_processor_core_count": str(s.get("host_processor_core_count", "")),
-        "accelerator_model_name": str(s.get("accelerator_model_name", "")),
-        "accelerators_per_node": str(s.get("accelerators_per_node", "")),
+        "Accuracy": "  ".join(f"{k}: {val}" for k, val in v.accuracy_text.items()),
+        "number_of_nodes": _text(s.get("number_of_nodes")),
+        "host_processor_model_name": _text(s.get("host_processor_model_name")),
+        "host_processors_per_node": _text(s.get("host_processors_per_node")),
+        "host_processor_core_count": _text(s.get("host_processor_core_count")),
+        "accelerator_model_name": _text(s.get("accelerator_model_name")),
+        "accelerators_per_node": _text(s.get("accelerators_per_node")),
         "total_accelerators": str(_int(s.get("number_of_nodes", 0))
                                   * _int(s.get("accelerators_per_node", 0))),
         "Location": str(Path(u.label)), "framework": str(s.get("framework", "")),
         "operating_system": str(s.get("operating_system", "")), "notes": notes,
-        "compliance": u.division,
+        "compliance": "1",
         "errors": str(sum(1 for f in v.findings if f.severity == "error")),
         "version": version, "inferred": "1" if v.inferred else "0",
-        "has_power": str(u.has_power), "Units": unit,
-        "weight_data_types": v.weight_data_types,
+        "has_power": str(has_power), "Units": unit,
+        "weight_data_types": weights.replace('"', "'"),
         "design_power_watts": str(s.get("system_power_capacity", "")),
         "PrivateID": "",
     }
-    out = [row]
-    if u.has_power:
+    out = []
+    if not (has_power and _true(s.get("system_power_only"))):
+        out.append(row)
+    if has_power:
         power = dict(row)
-        power["Result"] = "" if v.power_metric is None else repr(v.power_metric)
+        power["Result"] = repr(v.power_metric)
         power["Units"] = str(power_units.get(v.scenario, ""))
+        power["weight_data_types"] = weights
         out.append(power)
     return out
 
 
-def to_csv(table: list[dict[str, str]]) -> str:
+def _true(value: object) -> bool:
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
+
+
+def columns(round_name: str) -> tuple[str, ...]:
+    """The summary CSV columns of the round (its checker's ``head`` list)."""
+    from joulekit.rules import load_pack
+
+    cols = load_pack(round_name).submission.get("summary_columns")
+    return tuple(cols) if cols else COLUMNS
+
+
+def to_csv(table: list[dict[str, str]], cols: tuple[str, ...] = COLUMNS) -> str:
     buf = io.StringIO()
-    buf.write(",".join(COLUMNS) + "\n")
+    buf.write(",".join(cols) + "\n")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for row in table:
-        writer.writerow([row[c] for c in COLUMNS])
+        writer.writerow([row[c] for c in cols])
     return buf.getvalue()
 
 
 def write_csv(report: SubmissionReport, path: Path, *, include_invalid: bool = False) -> None:
-    atomic_write_text(path, to_csv(rows(report, include_invalid=include_invalid)))
+    atomic_write_text(path, to_csv(rows(report, include_invalid=include_invalid),
+                                   columns(report.round)))
 
 
 def to_json(report: SubmissionReport) -> str:

@@ -85,14 +85,26 @@ def _network(ctx: ResultContext, data: dict[str, Any], path: Path) -> None:
 
 
 def measurements_json(ctx: ResultContext) -> Path | None:
-    """The measurements JSON of the result for its round's layout."""
+    """The measurements JSON of the result for its round's naming rule.
+
+    ``measurements.json`` (from v6.0); ``<system>*.json`` (the round's checker takes the one
+    ending in ``_<scenario>.json``, else any ``<system>*.json``); or, strictly,
+    ``<system>_<impl>_<scenario>.json`` (any ``*.json``, checked by name later).
+    """
     folder = ctx.unit.measurements_dir
-    if ctx.unit.layout == "v6":
+    rule = ctx.pack["measurements"].get("json_name", "<system>_<impl>_<scenario>.json")
+    if ctx.unit.layout == "v6" or rule == "measurements.json":
         path = folder / "measurements.json"
         return path if path.is_file() else None
     if not folder.is_dir():
         return None
-    found = sorted(folder.glob("*.json"))
+    found = sorted(p for p in folder.glob("*.json") if p.is_file())
+    if rule == "<system>*.json":
+        mine = [p for p in found if p.name.startswith(ctx.unit.system)]
+        suffix = f"_{ctx.unit.scenario_dir}.json"
+        exact = [p for p in mine if p.name.endswith(suffix)]
+        chosen = exact or mine
+        return chosen[0] if chosen else None
     return found[0] if found else None
 
 
@@ -100,7 +112,9 @@ def check_measurements(ctx: ResultContext) -> None:
     folder = ctx.unit.measurements_dir
     path = measurements_json(ctx)
     if path is None:
-        ctx.add(R.MEAS_MISSING, "no measurements JSON", file=folder)
+        rule = ctx.pack["measurements"].get("json_name", "")
+        name = f"{ctx.unit.system}*.json" if rule == "<system>*.json" else "measurements JSON"
+        ctx.add(R.MEAS_MISSING, f"no {name}", file=folder)
     else:
         data, why = load_json_object(path)
         if data is None:
@@ -122,6 +136,10 @@ def check_measurements(ctx: ResultContext) -> None:
 
 
 def _code_folder(ctx: ResultContext, meas_json: Path) -> None:
+    m = ctx.pack["measurements"]
+    if m.get("json_name") == "<system>*.json":
+        _code_folder_by_prefix(ctx, meas_json, m.get("code_folder_fallback") == "per-model")
+        return
     prefix = f"{ctx.unit.system}_"
     suffix = f"_{ctx.unit.scenario_dir}.json"
     name = meas_json.name
@@ -136,6 +154,27 @@ def _code_folder(ctx: ResultContext, meas_json: Path) -> None:
         return  # reported once per submitter as SUB-CODE-MISSING
     ctx.add(R.MEAS_CODE, f"{name} names implementation {impl!r}, which is not a folder of "
             f"{ctx.rel(code)}", file=meas_json)
+
+
+def _code_folder_by_prefix(ctx: ResultContext, meas_json: Path, per_model: bool) -> None:
+    """``<system>[_<impl>][_<scenario>].json``: the implementation's code folder, or with the
+    per-model fallback the benchmark's code folder; ``code/<model>`` may also be a file
+    naming the folder that holds the implementations (how the round's checker reads it)."""
+    name = meas_json.name
+    system = ctx.unit.system
+    suffix = f"_{ctx.unit.scenario_dir}.json"
+    end = len(suffix) if name.endswith(suffix) else len(".json")
+    impl = name[len(system) + 1:len(name) - end] if len(name) - end > len(system) else ""
+    code_root = ctx.unit.submitter_dir / ctx.pack["code_folder"]
+    model_dir = code_root / ctx.unit.benchmark
+    if model_dir.is_file():
+        target = model_dir.read_text(encoding="utf-8", errors="replace").strip()
+        model_dir = code_root / target
+    impl_dir = model_dir / impl if impl else model_dir
+    if impl_dir.exists() or (per_model and model_dir.exists()):
+        return
+    ctx.add(R.MEAS_CODE, f"neither {ctx.rel(impl_dir)} nor {ctx.rel(model_dir)} exists"
+            if per_model else f"{ctx.rel(impl_dir)} does not exist", file=meas_json)
 
 
 def _power_documents(ctx: ResultContext) -> None:

@@ -8,6 +8,7 @@ so a check asks for "the measurements folder" and never for a round.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ class ResultUnit:
     benchmark: str
     scenario_dir: str
     layout: str
+    #: the benchmark an open submitter's model mapping file names for this model ("" if none)
+    mapped: str = ""
 
     @property
     def submitter_dir(self) -> Path:
@@ -95,18 +98,37 @@ def is_submission_tree(path: Path) -> bool:
     return (path / "results").is_dir() and (path / "systems").is_dir()
 
 
-def discover(root: Path, layout: str) -> list[ResultUnit]:
-    """Every result folder below ``root`` (the folder holding the division folders)."""
+def read_model_mapping(sub_dir: Path, name: str | None) -> dict[str, str]:
+    """An open submitter's ``model_mapping.json`` (custom model name -> benchmark).
+
+    The round's checker reads it from ``open/<submitter>/`` only; a missing or broken file
+    maps nothing (the results are then judged by their folder names).
+    """
+    if not name or sub_dir.parent.name != "open":
+        return {}
+    try:
+        data = json.loads((sub_dir / name).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def discover(root: Path, layout: str, model_mapping: str | None = None) -> list[ResultUnit]:
+    """Every result folder below ``root`` (the folder holding the division folders);
+    ``model_mapping`` names the open division's mapping file of the round, if any."""
     units: list[ResultUnit] = []
     for div_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name in DIVISIONS):
         for sub_dir in sorted(p for p in div_dir.iterdir() if p.is_dir()):
             results = sub_dir / "results"
             if not results.is_dir():
                 continue
+            mapping = read_model_mapping(sub_dir, model_mapping)
             for sys_dir in sorted(p for p in results.iterdir() if p.is_dir()):
                 for bench_dir in sorted(p for p in sys_dir.iterdir() if p.is_dir()):
                     for scen_dir in sorted(p for p in bench_dir.iterdir() if p.is_dir()):
                         units.append(ResultUnit(str(root), div_dir.name, sub_dir.name,
                                                 sys_dir.name, bench_dir.name, scen_dir.name,
-                                                layout))
+                                                layout, mapping.get(bench_dir.name, "")))
     return units
