@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
+import contextvars
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from joulekit.errors import UserError
@@ -124,3 +128,184 @@ def prepare_output_dir(path: Path, option: str, *, must_be_empty: bool) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise UserError(f"{option} {path} is not writable")
     return path
+
+
+# -- untrusted files: what the checker and the packager may open ------------------------
+
+MiB = 1 << 20
+#: the largest file of each kind a reader opens. Generous: a 13-hour run at 1 Hz writes
+#: a spl.txt of about 10 MiB and a detail log of a few hundred MiB at most; anything
+#: larger is not a measurement but a mistake or an attack (a 1 GiB sparse spl.txt cost
+#: 83 s and 14.7 GB of memory before this limit).
+SIZE_LIMITS = {
+    "spl.txt": 256 * MiB,
+    "ptd_logs.txt": 256 * MiB,
+    "mlperf_log_detail.txt": 1024 * MiB,
+    "mlperf_log_summary.txt": 16 * MiB,
+    "mlperf_log_accuracy.json": 4096 * MiB,
+    ".json": 64 * MiB,
+    ".log": 256 * MiB,
+}
+DEFAULT_SIZE_LIMIT = 512 * MiB
+#: findings quote at most this many characters of a file's content
+EXCERPT_CHARS = 120
+
+_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("input_root", default=None)
+
+
+class UnsafeInputError(OSError):
+    """A file that is not read: a link out of the tree, a FIFO or device, or too large.
+
+    An ``OSError`` so every reader's existing "cannot read" path reports it as one
+    issue; ``kind`` ("symlink", "special", "size") picks the rule that reports it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], kind: str, reason: str) -> None:
+        super().__init__(0, reason, str(path))
+        self.kind = kind
+        self.reason = reason
+
+
+def size_limit(path: str | os.PathLike[str]) -> int:
+    """The largest size a reader opens for a file of this name."""
+    name = Path(path).name
+    if name in SIZE_LIMITS:
+        return SIZE_LIMITS[name]
+    return SIZE_LIMITS.get(Path(name).suffix, DEFAULT_SIZE_LIMIT)
+
+
+def human_size(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", MiB), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with a note of what was left out, so a
+    finding never quotes a whole (possibly hostile or enormous) line."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+@contextlib.contextmanager
+def input_root(root: str | os.PathLike[str]) -> Iterator[None]:
+    """While active, :func:`read_input_bytes` refuses links that resolve outside ``root``
+    (the tree the user asked to check): a line of ``/etc/shadow`` must never appear in
+    a report because a stranger's tree linked ``spl.txt`` to it."""
+    token = _ROOT.set(Path(os.path.realpath(root)))
+    try:
+        yield
+    finally:
+        _ROOT.reset(token)
+
+
+def current_input_root() -> Path | None:
+    """The tree :func:`input_root` confines reads to now, or None."""
+    return _ROOT.get()
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def inspect_input(path: str | os.PathLike[str], limit: int | None = None) -> None:
+    """Raise :class:`UnsafeInputError` unless ``path`` is a regular file inside the
+    current :func:`input_root` (if any) and within ``limit`` bytes. A missing file
+    raises ``FileNotFoundError`` as ``open`` would."""
+    root = _ROOT.get()
+    link = os.lstat(path)
+    if stat.S_ISLNK(link.st_mode):
+        target = Path(os.path.realpath(path))
+        if root is not None and not target.is_relative_to(root):
+            raise UnsafeInputError(
+                path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
+            )
+    elif root is not None:
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(root):  # a linked folder above the file
+            raise UnsafeInputError(
+                path, "symlink", f"resolves to {real}, outside the checked tree (a linked folder)"
+            )
+    info = os.stat(path)
+    _check_stat(path, info, limit)
+
+
+def _check_stat(path: str | os.PathLike[str], info: os.stat_result, limit: int | None) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeInputError(path, "special", f"is {_kind_of(info.st_mode)}, not a regular file")
+    limit = size_limit(path) if limit is None else limit
+    if info.st_size > limit:
+        raise UnsafeInputError(
+            path,
+            "size",
+            f"is {human_size(info.st_size)}, over the {human_size(limit)} limit for this "
+            "kind of file",
+        )
+
+
+def read_input_bytes(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of an untrusted file, read only if :func:`inspect_input` allows it.
+
+    Opened non-blocking (a FIFO swapped in after the check cannot hang us) and checked
+    again on the open descriptor; never reads more than the limit, even from a file that
+    grows while it is read.
+    """
+    inspect_input(path, limit)
+    limit = size_limit(path) if limit is None else limit
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _check_stat(path, os.fstat(fd), limit)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(8 * MiB, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise UnsafeInputError(
+                    path, "size", f"grew past the {human_size(limit)} limit while being read"
+                )
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def output_file(path: str | os.PathLike[str], option: str) -> Path:
+    """Check an output file option (``-o FILE``): a new file or an existing regular one.
+
+    A symbolic link, FIFO, device or folder is refused with a UserError: writing "the
+    report" through a link or into ``/dev/full`` is never what was meant. The write
+    itself goes through :mod:`joulekit.formats.atomic`, which repeats the check.
+    """
+    target = Path(path)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise UserError(f"{option} {target}: the folder {parent} does not exist") from None
+        return target
+    except OSError as err:
+        raise UserError(f"{option} {target}: {err.strerror or err}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise UserError(
+            f"{option} {target} is a symbolic link; give a new or regular file",
+            hint="remove the link or choose another name",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(f"{option} {target} is {_kind_of(info.st_mode)}; give a new or "
+                        "regular file")
+    return target

@@ -341,6 +341,34 @@ TIME_WEIGHTED = _rule(
     "power.energy.time_weighted_max_diff_percent",
     reference=ABSENT,
 )
+# -- a tree safe to read (the reference follows links and opens whatever it finds) ------
+UNSAFE_LINK = _rule(
+    "PWR120",
+    "no link out of the tree",
+    "error",
+    "A symbolic link in a result that resolves outside the checked tree is not read: a "
+    "published result is self-contained, and quoting a file from elsewhere would leak it.",
+    "Replace the link by a copy of the file it points to.",
+    reference=ABSENT,
+)
+UNSAFE_SPECIAL = _rule(
+    "PWR121",
+    "only regular files",
+    "error",
+    "A FIFO, device or socket in place of a result file is never opened (opening one can "
+    "hang the checker or have side effects).",
+    "Put the regular file the run wrote in its place.",
+    reference=ABSENT,
+)
+UNSAFE_SIZE = _rule(
+    "PWR122",
+    "file within its size limit",
+    "error",
+    "Each kind of file has a size limit far above any real run (spl.txt 256 MiB, detail "
+    "log 1 GiB, JSON 64 MiB); a larger file is not read, so memory stays bounded.",
+    "Restore the file from the original run; a file this large is not a measurement.",
+    reference=ABSENT,
+)
 INTERNAL = _rule(
     "PWR900",
     "check completed",

@@ -21,6 +21,7 @@ from joulekit.checker.power.context import ResultFiles
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError
 from joulekit.formats.layout import find_power_results
+from joulekit.inputs import current_input_root, input_root
 from joulekit.rules import PowerRules, RulePack, available_rounds, detect_round, load_pack
 
 #: below this many results the pool's start-up costs more than it saves
@@ -57,6 +58,7 @@ def check_power_result(
     options: CheckOptions | None = None,
     *,
     round_reason: str = "",
+    root: str | Path | None = None,
 ) -> ResultReport:
     """Check one ``performance/`` folder under ``pack``; never raises for bad data.
 
@@ -66,6 +68,11 @@ def check_power_result(
     """
     options = options or CheckOptions()
     folder = Path(perf_dir)
+    if root is None and current_input_root() is None:
+        root = folder  # nothing wider given: the result's own folder is the tree
+    if root is not None:
+        with input_root(root):
+            return check_power_result(folder, pack, options, round_reason=round_reason)
     rules = PowerRules.from_pack(pack)
     files = ResultFiles(folder)
     if options.compat == "reference":
@@ -122,9 +129,17 @@ def find_results(path: str | Path) -> list[Path]:
     return found
 
 
-def _check_one(task: tuple[str, CheckOptions]) -> ResultReport:
-    """Worker entry: detect the round, check, and turn any escape into a finding."""
-    path, options = task
+def _check_one(task: tuple[str, CheckOptions, str]) -> ResultReport:
+    """Worker entry: detect the round, check, and turn any escape into a finding.
+
+    The third item is the tree the user named: no file is read through a link that
+    leaves it."""
+    path, options, root = task
+    with input_root(root):
+        return _check_one_inside(path, options)
+
+
+def _check_one_inside(path: str, options: CheckOptions) -> ResultReport:
     round_name = options.round or ""
     reason = "given with --round" if options.round else ""
     try:
@@ -140,7 +155,7 @@ def _check_one(task: tuple[str, CheckOptions]) -> ResultReport:
     )
 
 
-def _pooled(tasks: list[tuple[str, CheckOptions]], jobs: int) -> Iterator[ResultReport]:
+def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[ResultReport]:
     chunk = max(1, len(tasks) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_check_one, tasks, chunksize=chunk)
@@ -159,7 +174,8 @@ def check_path(
     if options.round:
         load_pack(options.round)  # an unknown round is the user's error, said once
     folders = find_results(path)
-    tasks = [(str(folder), options) for folder in folders]
+    root = str(Path(path).resolve())
+    tasks = [(str(folder), options, root) for folder in folders]
     if on_total is not None:
         on_total(len(tasks))
     workers = jobs or os.cpu_count() or 1

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from joulekit.formats.issues import FormatIssue
+from joulekit.inputs import read_input_bytes
 
 _EOL = re.compile(r"\r*\n|\r")
 _EOL_BYTES = re.compile(rb"\r*\n|\r")
@@ -44,7 +44,7 @@ def read_lines(path: str | os.PathLike[str], what: str) -> TextLines:
     name = str(path)
     result = TextLines(path=name)
     try:
-        data = Path(path).read_bytes()
+        data = read_input_bytes(path)  # no FIFO, device, link out of the tree or huge file
     except FileNotFoundError:
         result.missing = True
         result.issues.append(FormatIssue(name, None, f"{what} is missing"))

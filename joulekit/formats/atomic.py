@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -35,8 +36,28 @@ def _final_mode(target: Path) -> int:
         return 0o666 & ~_UMASK
 
 
+class UnsafeOutputError(OSError):
+    """The target exists and is not a regular file (a FIFO, device, socket or folder).
+
+    Renaming over ``/dev/full`` or a FIFO someone else reads would destroy or feed what
+    is not ours; a regular file (or a new name) is the only thing we replace.
+    """
+
+
+def _refuse_special(target: Path) -> None:
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        raise UnsafeOutputError(0, "exists and is not a regular file; not replaced", str(target))
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; an existing ``path`` that is not a regular
+    file (or a link, which is replaced, never followed) raises :class:`UnsafeOutputError`."""
     target = Path(path)
+    _refuse_special(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -17,11 +17,11 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
+from joulekit.inputs import read_input_bytes
 
 #: keys every summary must hold (the reference checker's list), in the reference order
 REQUIRED_KEYS = (
@@ -96,7 +96,7 @@ def read_power_json(
     name = str(path)
     issues: list[FormatIssue] = []
     try:
-        data = Path(path).read_bytes()
+        data = read_input_bytes(path)  # no FIFO, device, link out of the tree or huge file
     except FileNotFoundError:
         return None, [FormatIssue(name, None, "power summary is missing")]
     except OSError as exc:
@@ -110,6 +110,8 @@ def read_power_json(
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [FormatIssue(name, exc.lineno, f"broken JSON: {exc.msg} (column {exc.colno})")]
+    except RecursionError:  # a hostile file nested thousands deep; json recurses per level
+        return None, [FormatIssue(name, None, "broken JSON: nested too deeply to read")]
     if not isinstance(doc, dict):
         return None, [FormatIssue(name, 1, "power summary is not a JSON object")]
     return _from_doc(doc, name, text, issues), issues

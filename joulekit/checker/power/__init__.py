@@ -15,6 +15,7 @@ from joulekit.checker.power import (
     integrity,
     ptd,
     ptdlog,
+    safety,
     sampling,
     session,
     timing,
@@ -25,6 +26,7 @@ Check = Callable[[PowerContext], Iterable[Finding]]
 
 CHECKS: tuple[Check, ...] = (
     files.check_files_present,
+    safety.check_safe_files,
     files.check_json_keys,
     integrity.check_sources,
     ptd.check_provenance,

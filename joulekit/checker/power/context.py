@@ -47,6 +47,14 @@ class ResultFiles:
         return self.perf_dir / relative
 
     @cached_property
+    def unsafe(self) -> dict[str, Any]:
+        """Files that may not be read (link out of the tree, FIFO, device, too large),
+        relative path -> :class:`~joulekit.inputs.UnsafeInputError`."""
+        from joulekit.checker.power.safety import unsafe_files
+
+        return unsafe_files(self.perf_dir)
+
+    @cached_property
     def detail(self) -> MllogDetail:
         return read_detail(self.path("run_1/mlperf_log_detail.txt"))
 
