@@ -294,10 +294,7 @@ def output_file(path: str | os.PathLike[str], option: str) -> Path:
     try:
         info = os.lstat(target)
     except FileNotFoundError:
-        parent = target.parent if str(target.parent) else Path(".")
-        if not parent.is_dir():
-            raise UserError(f"{option} {target}: the folder {parent} does not exist") from None
-        return target
+        return target  # a new file (its folder is created when it is written)
     except OSError as err:
         raise UserError(f"{option} {target}: {err.strerror or err}") from None
     if stat.S_ISLNK(info.st_mode):
@@ -309,3 +306,15 @@ def output_file(path: str | os.PathLike[str], option: str) -> Path:
         raise UserError(f"{option} {target} is {_kind_of(info.st_mode)}; give a new or "
                         "regular file")
     return target
+
+
+def write_output(path: str | os.PathLike[str], text: str, option: str) -> None:
+    """Write a command's output file (``-o FILE``): checked by :func:`output_file`, then
+    written atomically; any failure is one UserError naming the option and the file."""
+    from joulekit.formats.atomic import atomic_write_text
+
+    target = output_file(path, option)
+    try:
+        atomic_write_text(target, text)
+    except OSError as err:
+        raise UserError(f"cannot write {option} {target}: {err.strerror or err}") from None

@@ -8,6 +8,7 @@ source from the round's pack.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from joulekit.checker.registry import REGISTRY, load_extensions
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.runner import check_path
 from joulekit.errors import EXIT_OK, UserError
-from joulekit.formats.atomic import atomic_write_text
+from joulekit.inputs import output_file, write_output
 from joulekit.rules import available_rounds, load_pack
 
 #: show a progress bar from this many results on
@@ -84,6 +85,10 @@ def _run(args: argparse.Namespace) -> int:
         sources_sets=sources,
         sources_file=str(args.sources_checksums) if args.sources_checksums else None,
     )
+    if args.output:  # refused before hours of checking, not after
+        output_file(args.output, "--output")
+    if args.summary_csv:
+        output_file(args.summary_csv, "--summary-csv")
     path = Path(args.path)
     if not path.exists():
         raise UserError(f"{path} does not exist; give a performance folder, a result "
@@ -142,16 +147,16 @@ def _check_with_progress(
 
 def _emit(report: CheckReport, args: argparse.Namespace) -> None:
     if args.format == "table":
-        if args.output:
-            console = Console(file=open(args.output, "w", encoding="utf-8"), width=140)  # noqa: SIM115
-            render_table(report, console, show_notices=args.notices)
-            console.file.close()
-        else:
+        if not args.output:
             render_table(report, Console(), show_notices=args.notices)
-        return
-    text = {"json": to_json, "junit": to_junit, "csv": to_csv}[args.format](report)
+            return
+        buffer = io.StringIO()
+        render_table(report, Console(file=buffer, width=140), show_notices=args.notices)
+        text = buffer.getvalue()
+    else:
+        text = {"json": to_json, "junit": to_junit, "csv": to_csv}[args.format](report)
     if args.output:
-        atomic_write_text(args.output, text)
+        write_output(args.output, text, "--output")
     else:
         sys.stdout.write(text)
 

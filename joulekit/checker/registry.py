@@ -15,9 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from joulekit.checker.findings import Finding, Severity
+from joulekit.inputs import excerpt
 
 #: subpackages that register rules of their own when imported
 EXTENSION_MODULES: tuple[str, ...] = ("joulekit.checker.submission",)
+
+
+#: longest message and expected/found value a finding keeps (the rest is elided)
+MESSAGE_CHARS = 400
+VALUE_CHARS = 240
 
 
 @dataclass(frozen=True)
@@ -48,15 +54,18 @@ class Rule:
         found: object = None,
         severity: Severity | None = None,
     ) -> Finding:
-        """A finding of this rule, with the rule's fix as its hint."""
+        """A finding of this rule, with the rule's fix as its hint.
+
+        Message and values are cut to a short excerpt: they may quote a hostile file's
+        content, and a report must stay readable (and bounded) whatever a tree holds."""
         return Finding(
             rule=self.id,
             severity=severity or self.severity,
-            message=message,
+            message=excerpt(message, MESSAGE_CHARS),
             file=file,
             line=line,
-            expected=None if expected is None else str(expected),
-            found=None if found is None else str(found),
+            expected=None if expected is None else excerpt(str(expected), VALUE_CHARS),
+            found=None if found is None else excerpt(str(found), VALUE_CHARS),
             hint=self.fix,
         )
 

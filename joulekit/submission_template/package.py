@@ -11,11 +11,11 @@ from joulekit.checker.submission import SubmissionReport, check_submission, to_j
 from joulekit.checker.submission.result import ResultVerdict
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
-from joulekit.inputs import prepare_output_dir
+from joulekit.inputs import output_file, prepare_output_dir
 from joulekit.submission_template.assemble import Measured, assemble
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.rehearsal import STAMP, describe, tolerated
-from joulekit.submission_template.tarball import build_tarball
+from joulekit.submission_template.tarball import build_tarball, refuse_unsafe_tree
 from joulekit.submission_template.truncate import truncate_tree
 
 
@@ -70,6 +70,10 @@ def package(project: Project, measured: list[Measured], out: Path, *, only_valid
     shortened demo fails by design (:data:`REHEARSAL_RULES`) and stamps what it writes."""
     from joulekit.rules import load_pack
 
+    output_file(out, "--out")
+    refuse_unsafe_tree(project.tree, "the submission tree")
+    for m in measured:  # before copying: a link would be copied as its target
+        refuse_unsafe_tree(m.source, f"the result folder of {m.benchmark}")
     pack = load_pack(project.round).submission
     if measured:
         assemble(project, measured, pack)

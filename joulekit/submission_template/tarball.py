@@ -10,16 +10,60 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
+import stat
 import tarfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
 
 FIXED_MTIME = 0
+#: how many offending paths a refusal lists before it counts the rest
+_SHOWN = 5
+
+
+def unsafe_entries(root: Path) -> list[str]:
+    """Every symbolic link and special file (FIFO, device, socket) below ``root``, each
+    as ``relative path (what it is)``; the walk follows no link."""
+    found: list[str] = []
+    for current, dirs, names in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(dirs + names):
+            path = Path(current, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(mode):
+                found.append(f"{path.relative_to(root).as_posix()} (a symbolic link to "
+                             f"{os.readlink(path)})")
+            elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                found.append(f"{path.relative_to(root).as_posix()} (not a regular file)")
+    return found
+
+
+def refuse_unsafe_tree(root: Path, what: str) -> None:
+    """A UserError naming the links and special files below ``root``, if any.
+
+    A submission is a self-contained tree of regular files: packing a link would copy
+    whatever it points to (a file of the packer's machine) into a public tarball, and
+    copying a FIFO or device hangs or never ends.
+    """
+    bad = unsafe_entries(root)
+    if not bad:
+        return
+    more = f" and {len(bad) - _SHOWN} more" if len(bad) > _SHOWN else ""
+    raise UserError(
+        f"{what} {root} holds symbolic links or special files, which are never packed: "
+        f"{', '.join(bad[:_SHOWN])}{more}",
+        hint="replace each link by a copy of its file and remove FIFOs and devices",
+    )
 
 
 def _members(root: Path, include: Iterable[Path] | None) -> list[Path]:
+    refuse_unsafe_tree(root, "the submission tree")
     paths = sorted(include) if include is not None else sorted(root.rglob("*"))
     return [p for p in paths if p.is_file() or p.is_dir()]
 
