@@ -145,3 +145,20 @@ def test_excerpt_cuts_long_quotes() -> None:
     assert excerpt("short") == "short"
     cut = excerpt("y" * 10_000)
     assert len(cut) < 200 and "9880 more characters" in cut
+
+
+def test_a_huge_hostile_value_is_quoted_as_a_short_excerpt(
+    copy_result: Callable[[Path], Path],
+) -> None:
+    perf = copy_result(DELL_V21_OFFLINE)
+    path = perf / "power" / "client.json"
+    doc = json.loads(path.read_text())
+    doc["session_name"] = "S" * 500_000
+    path.write_text(json.dumps(doc, indent=4))
+    report = check_path(perf, jobs=1)
+    findings = [f for r in report.results for f in r.findings]
+    assert any(f.rule == "PWR041" or "session" in f.message for f in findings)
+    for finding in findings:  # before the fix PWR041 carried the whole name as "found"
+        assert len(finding.message) <= 500
+        assert len(finding.found or "") <= 300
+        assert len(finding.expected or "") <= 300
