@@ -35,7 +35,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE.parent)]
 
 from fuzz.mutate import mutate  # noqa: E402
-
 from joulekit.cli import main  # noqa: E402
 
 REAL = HERE.parents[2] / "shared" / "fixtures" / "real"
@@ -124,7 +123,7 @@ def run_case(target: str, seed: int, work: Path) -> dict[str, Any]:
             rc = main(argv)
     except Hang:
         problems.append(f"hang: still running after {BUDGET_S[target]} s")
-    except BaseException as exc:  # noqa: BLE001 - any escape is what we look for
+    except BaseException as exc:
         problems.append(f"escaped {type(exc).__name__}: {exc}")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -134,7 +133,8 @@ def run_case(target: str, seed: int, work: Path) -> dict[str, Any]:
         problems.append(f"traceback (exit {rc}): {err.getvalue()[-800:]}")
     if rc not in (None, 0, 1, 2, 3):
         problems.append(f"exit {rc}")
-    written = [p for p in (case / "out.json", case / "out" / "sub.tar.gz") if p.is_file()]
+    outputs = (case / "out.json", case / "out" / "sub.tar.gz", case / "report" / "index.html")
+    written = [p for p in outputs if p.is_file()]
     for path in written:
         raw = path.read_bytes()
         if path.suffix == ".gz":
@@ -150,8 +150,8 @@ def run_case(target: str, seed: int, work: Path) -> dict[str, Any]:
     if changed:
         problems.append(f"changed outside its folder: {changed[:5]}")
     shutil.rmtree(case, ignore_errors=True)
-    return {"seed": seed, "mutations": done, "exit": rc, "packed": len(written), "seconds": round(elapsed, 2),
-            "problems": problems}
+    return {"seed": seed, "mutations": done, "exit": rc, "packed": len(written),
+            "seconds": round(elapsed, 2), "problems": problems}
 
 
 def campaign(target: str, first: int, stop: int) -> dict[str, Any]:
