@@ -318,3 +318,69 @@ def write_output(path: str | os.PathLike[str], text: str, option: str) -> None:
         atomic_write_text(target, text)
     except OSError as err:
         raise UserError(f"cannot write {option} {target}: {err.strerror or err}") from None
+
+
+#: a result or submission tree holds thousands of files; a walk stops after this many
+MAX_SCANNED = 200_000
+
+
+def scan_tree(folder: str | os.PathLike[str]) -> dict[str, UnsafeInputError]:
+    """Each entry below ``folder`` that may not be read, by relative POSIX path.
+
+    Links (to files or folders) are judged by where they point against the current
+    :func:`input_root` (``folder`` itself when none is active); the walk follows none.
+    """
+    base = Path(folder)
+    token = None if _ROOT.get() is not None else _ROOT.set(Path(os.path.realpath(base)))
+    try:
+        return _scan(base)
+    finally:
+        if token is not None:
+            _ROOT.reset(token)
+
+
+def _scan(base: Path) -> dict[str, UnsafeInputError]:
+    found: dict[str, UnsafeInputError] = {}
+    seen = 0
+    for current, dirs, names in os.walk(base, followlinks=False):
+        dirs.sort()
+        linked = [d for d in dirs if os.path.islink(os.path.join(current, d))]
+        for name in sorted(names) + linked:
+            seen += 1
+            if seen > MAX_SCANNED:
+                return found
+            path = Path(current, name)
+            try:
+                if name in linked:
+                    _check_link_target(path)
+                else:
+                    inspect_input(path)
+            except UnsafeInputError as err:
+                found[path.relative_to(base).as_posix()] = err
+            except OSError:
+                continue  # a broken link or a file gone meanwhile: the readers say so
+    return found
+
+
+def _check_link_target(path: Path) -> None:
+    root = _ROOT.get()
+    target = Path(os.path.realpath(path))
+    if root is not None and not target.is_relative_to(root):
+        raise UnsafeInputError(
+            path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
+        )
+
+
+def refuse_unsafe_tree(folder: str | os.PathLike[str], what: str) -> None:
+    """A UserError naming every entry of :func:`scan_tree` (the first few), if any: for
+    readers that would otherwise open a FIFO (and hang) or follow a link out."""
+    bad = scan_tree(folder)
+    if not bad:
+        return
+    shown = [f"{rel} {err.reason}" for rel, err in list(bad.items())[:5]]
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    raise UserError(
+        f"{what} {folder} holds files that are never read: {'; '.join(shown)}{more}",
+        hint="replace each link by a copy of its file, remove FIFOs and devices, and "
+        "restore oversized files from the original run",
+    )

@@ -22,7 +22,7 @@ from joulekit.checker.registry import REGISTRY, load_extensions
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.runner import check_path
 from joulekit.errors import EXIT_OK, UserError
-from joulekit.inputs import output_file, write_output
+from joulekit.inputs import input_root, output_file, refuse_unsafe_tree, write_output
 from joulekit.rules import available_rounds, load_pack
 
 #: show a progress bar from this many results on
@@ -97,7 +97,10 @@ def _run(args: argparse.Namespace) -> int:
         from joulekit.checker.submission import check_tree
 
         summary = Path(args.summary_csv) if args.summary_csv else None
-        report = check_tree(path, options, jobs=args.jobs, summary_csv=summary)
+        # the tree's own readers open what they find: no FIFO, link out or giant first
+        refuse_unsafe_tree(path, "the submission tree")
+        with input_root(path):
+            report = check_tree(path, options, jobs=args.jobs, summary_csv=summary)
     else:
         if args.summary_csv:
             raise UserError("--summary-csv needs a submission tree (division folders "

@@ -162,3 +162,23 @@ def test_a_huge_hostile_value_is_quoted_as_a_short_excerpt(
         assert len(finding.message) <= 500
         assert len(finding.found or "") <= 300
         assert len(finding.expected or "") <= 300
+
+
+def test_a_submission_tree_with_a_fifo_or_outside_link_is_refused(tmp_path: Path) -> None:
+    from submission.helpers import packaged
+
+    project, _ = packaged(tmp_path)
+    system = next(project.tree.rglob("systems/*.json"))
+    system.unlink()
+    os.mkfifo(system)  # before the fix: `check` hung reading it
+    cmd = [sys.executable, "-m", "joulekit", "check", str(project.tree), "--no-progress"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3
+    assert f"{system.name} is a FIFO" in proc.stderr
+    system.unlink()
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"secret": SECRET}))
+    system.symlink_to(outside)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3 and "outside the checked tree" in proc.stderr
+    assert SECRET not in proc.stdout + proc.stderr
