@@ -67,10 +67,20 @@ def port_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+#: an input file the user names (config, prompts, per-request timeline) is at most this
+#: large; a FIFO, device or giant there is a mistake that must not hang the command
+CONFIG_LIMIT = 1 << 30
+
+
 def read_text_input(path: Path, what: str) -> str:
-    """The text of an input file, or one UserError that names it and says why not."""
+    """The text of an input file, or one UserError that names it and says why not
+    (a FIFO or device is never opened, so a wrong path cannot hang the command)."""
+    if Path(path).is_dir():
+        raise UserError(f"{what} {path} is a folder; give the file")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_input_bytes(path, limit=CONFIG_LIMIT).decode("utf-8")
+    except UnsafeInputError as err:
+        raise UserError(f"{what} {path} {err.reason}; give a regular file") from None
     except FileNotFoundError:
         raise UserError(f"{what} {path} does not exist") from None
     except IsADirectoryError:

@@ -112,3 +112,12 @@ def test_package_out_through_a_symlink_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"--out .* is a symbolic link"):
         package(project, [], out, workers=1)
     assert victim.read_text() == "keep\n"
+
+
+def test_a_fifo_as_a_config_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    from joulekit.inputs import read_ini
+
+    fifo = tmp_path / "director.ini"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match="is a FIFO, not a regular file"):
+        read_ini(fifo)  # before the fix: blocked in open() until a writer came
