@@ -92,6 +92,7 @@ def test_fifo_as_a_log_does_not_hang(copy_result: Callable[[Path], Path]) -> Non
     assert "power/ptd_logs.txt is a FIFO" in messages
     assert "run_1/spl.txt is a FIFO" in messages
     assert "PWR900" not in found
+    assert not any("spl.txt is missing" in m for m in found.get("PWR001", []))
 
 
 def test_huge_sparse_spl_is_refused_by_size(copy_result: Callable[[Path], Path]) -> None:
