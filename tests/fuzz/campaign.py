@@ -45,7 +45,7 @@ FIXTURES = (
     "g292_z43_q16-qaic-v1.5.6-aic100/resnet50/server",
 )
 SECRET = "FUZZ-SECRET-OUTSIDE-THE-TREE"
-BUDGET_S = {"check": 20.0, "report": 30.0, "package": 60.0}
+BUDGET_S = {"check": 20.0, "report": 30.0, "package": 60.0, "tree": 60.0}
 
 
 class Hang(BaseException):
@@ -99,12 +99,26 @@ def _package_case(case: Path, rng: random.Random) -> tuple[list[str], list[str]]
     return argv, done
 
 
+def _tree_case(case: Path, rng: random.Random) -> tuple[list[str], list[str]]:
+    """A whole packaged submission tree, mutated, checked as a tree."""
+    from submission.helpers import packaged
+
+    project, _ = packaged(case / "built")
+    outside = case.parent / "outside" / "secret.txt"
+    done = mutate(rng, project.tree, outside)
+    argv = ["check", str(project.tree), "--format", "json", "-o", str(case / "out.json"),
+            "--no-progress", "--jobs", "1"]
+    return argv, done
+
+
 def run_case(target: str, seed: int, work: Path) -> dict[str, Any]:
     rng = random.Random(f"{target}-{seed}")
     case = work / f"case-{seed}"
     case.mkdir()
     if target == "package":
         argv, done = _package_case(case, rng)
+    elif target == "tree":
+        argv, done = _tree_case(case, rng)
     else:
         perf, done, _ = _result_case(case, rng)
         if target == "check":

@@ -1,4 +1,5 @@
-"""Seeded mutation fuzzing of ``check``, ``report`` and ``package`` over the real fixtures.
+"""Seeded mutation fuzzing of ``check`` (power results and whole submission trees),
+``report`` and ``package`` over the real fixtures.
 
 Each campaign runs in a child process (:mod:`tests.fuzz.campaign`) under a memory cap
 (``RLIMIT_AS``) and a wall-clock timeout, and must report 0 tracebacks, 0 hangs and 0
@@ -66,9 +67,14 @@ def test_package_survives_mutated_results() -> None:
     assert "0" in summary["exits"]  # some campaigns do pack a tarball
 
 
+@pytest.mark.timeout(120)
+def test_check_survives_mutated_submission_trees() -> None:
+    _assert_clean(_campaign("tree", 0, 12, timeout=100), 12)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize(("target", "cases"), [("check", 1500), ("report", 100),
-                                                ("package", 160)])
+                                                ("package", 160), ("tree", 150)])
 def test_long_campaign(target: str, cases: int) -> None:
     _assert_clean(_campaign(target, 1000, 1000 + cases, timeout=1700), cases)
