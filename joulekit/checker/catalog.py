@@ -365,7 +365,7 @@ UNSAFE_SIZE = _rule(
     "file within its size limit",
     "error",
     "Each kind of file has a size limit far above any real run (spl.txt 256 MiB, detail "
-    "log 1 GiB, JSON 64 MiB); a larger file is not read, so memory stays bounded.",
+    "log 256 MiB, JSON 64 MiB); a larger file is not read, so memory stays bounded.",
     "Restore the file from the original run; a file this large is not a measurement.",
     reference=ABSENT,
 )
