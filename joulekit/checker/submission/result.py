@@ -127,11 +127,16 @@ def _inferred_metric(ctx: ResultContext, detail: Any, ran: str, folder: str) -> 
         value = detail.get(key)
         return float(value) if isinstance(value, int | float) else None
 
+    # The round's checker (get_inferred_result, the same from v4.1 to v5.1): a MultiStream
+    # figure from a SingleStream run is 8 queries at the early-stopping estimate of the
+    # 99th percentile (early_stopping_latency_ms, which a SingleStream log holds too, not
+    # its 90th-percentile _ss key); an Offline one from MultiStream divides by the mean
+    # latency per query, not per sample.
     if ran == "SingleStream" and folder == "MultiStream":
-        es = num("early_stopping_latency_ss")
+        es = num("early_stopping_latency_ms")
         return None if es is None else 8 * es / 1e6
     if ran == "MultiStream" and folder == "Offline":
-        spq, mean = num("effective_samples_per_query"), num("result_mean_latency_ns")
+        spq, mean = num("effective_samples_per_query"), num("result_mean_query_latency_ns")
         return None if not spq or not mean else spq * 1000 / (mean / 1e6)
     if ran == "SingleStream" and folder == "Offline":
         return num("result_qps_without_loadgen_overhead")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from joulekit.checker.submission.result import ResultVerdict
@@ -33,12 +34,38 @@ def rows(report: SubmissionReport, *, include_invalid: bool = False) -> list[dic
     from joulekit.rules import load_pack
 
     pack = load_pack(report.round).submission
+    counts = _error_counts(report.results)
     out: list[dict[str, str]] = []
     for verdict in report.results:
         if not verdict.valid and not include_invalid:
             continue
-        out.extend(_result_rows(verdict, report.round, pack))
+        out.extend(_result_rows(verdict, report.round, pack, counts.get(verdict.unit.path, 0)))
     return out
+
+
+def _error_counts(results: list[ResultVerdict]) -> dict[Path, int]:
+    """The ``errors`` column as the round's checker fills it: a counter reset for each
+    benchmark folder of a system and raised by every scenario found bad before this one,
+    in the order the folder lists its scenarios (``os.listdir``, the file system's order,
+    so two copies of a tree may differ). A scenario bad only in its compliance runs does
+    not raise it: that checker does not count those."""
+    by_folder: dict[Path, dict[str, ResultVerdict]] = {}
+    for v in results:
+        by_folder.setdefault(v.unit.path.parent, {})[v.unit.scenario_dir] = v
+    counts: dict[Path, int] = {}
+    for folder, scenarios in by_folder.items():
+        try:
+            order = [n for n in os.listdir(folder) if n in scenarios]
+        except OSError:
+            order = sorted(scenarios)
+        errors = 0
+        for name in order:
+            v = scenarios[name]
+            counts[v.unit.path] = errors
+            if any(f.severity == "error" and not f.rule.startswith("SUB-COMP-")
+                   for f in v.findings):
+                errors += 1
+    return counts
 
 
 def _text(value: object) -> str:
@@ -46,7 +73,8 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object]) -> list[dict[str, str]]:
+def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object],
+                 errors: int = 0) -> list[dict[str, str]]:
     """The rows the round's checker writes for one valid result: the performance row
     (left out when the system reports power only) and, for a power result, the power row."""
     s = v.system
@@ -84,7 +112,7 @@ def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object]) -> lis
         "Location": str(Path(u.label)), "framework": str(s.get("framework", "")),
         "operating_system": str(s.get("operating_system", "")), "notes": notes,
         "compliance": "1",
-        "errors": str(sum(1 for f in v.findings if f.severity == "error")),
+        "errors": str(errors),
         "version": version, "inferred": "1" if v.inferred else "0",
         "has_power": str(has_power), "Units": unit,
         "weight_data_types": weights.replace('"', "'"),
