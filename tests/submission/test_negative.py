@@ -111,8 +111,9 @@ CASES: list[tuple[str, Callable[[Path], None], str | None]] = [
     ("SUB-MEAS-FIELD", _json(f"{MEAS}/Offline/h13_u3_slim_default_Offline.json",
                              "retraining", ""), OFF),
     ("SUB-MEAS-FILE", _write(f"{MEAS}/Offline/user.conf", b""), OFF),
-    ("SUB-MEAS-CODE", lambda t: (t / f"{MEAS}/Offline/h13_u3_slim_default_Offline.json")
-     .rename(t / f"{MEAS}/Offline/h13_u3_slim_other_Offline.json"), OFF),
+    # the round accepts code/<benchmark>/ for any implementation name, so only a missing
+    # benchmark code folder fails, and it fails every result of the benchmark
+    ("SUB-MEAS-CODE", _delete(f"{SUB}/code/resnet50"), OFF),
     ("SUB-POWER-DOCS", _delete(f"{SUB}/measurements/h13_u3_slim/analyzer_table.md"), OFF),
     ("SUB-PERF-FILES", _delete(f"{OFF}/performance/run_1/mlperf_log_summary.txt"), OFF),
     ("SUB-PERF-UNREADABLE", _edit(DETAIL_OFF, r":::MLLOG \{", ":::MLLOG {{broken "), OFF),
@@ -172,8 +173,8 @@ def test_mutation_is_reported_by_its_rule(base_tree: Path, tmp_path: Path, rule:
     hit = by_label[owner]
     assert rule in {f.rule for f in hit.findings}, hit.findings
     others = [r for label, r in by_label.items() if label != owner]
-    if rule not in ("SUB-SYSTEM-POWER-FIELDS",) and not rule.startswith("SUB-SYSTEM") \
-            and rule != "SUB-POWER-DOCS":
+    if rule not in ("SUB-SYSTEM-POWER-FIELDS", "SUB-MEAS-CODE") \
+            and not rule.startswith("SUB-SYSTEM") and rule != "SUB-POWER-DOCS":
         assert all(r.valid for r in others), [r.findings for r in others]
 
 

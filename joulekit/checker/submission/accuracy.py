@@ -90,18 +90,20 @@ def check_accuracy(ctx: ResultContext) -> None:
 
 def _extra_files(ctx: ResultContext, folder: Path, wanted: dict[str, list[str]]) -> None:
     """Each named sub-folder of accuracy/ must hold a file for every stem the round lists
-    (any extension: ``4459`` is met by ``4459.png``)."""
+    (any extension: ``4459`` is met by ``4459.png``). The round's checker counts a miss as
+    an accuracy failure, which the open division takes as it takes a low accuracy."""
+    severity = _open_severity(ctx)
     for sub, stems in wanted.items():
         where = folder / sub
         if not where.is_dir():
             ctx.add(R.ACC_EXTRA_FILES, f"accuracy/{sub}/ is missing", file=where,
-                    expected=f"{len(stems)} files")
+                    expected=f"{len(stems)} files", severity=severity)
             continue
         present = {p.name.split(".")[0] for p in where.iterdir() if p.is_file()}
         missing = [s for s in stems if s not in present]
         if missing:
             ctx.add(R.ACC_EXTRA_FILES, f"accuracy/{sub}/ lacks " + ", ".join(missing),
-                    file=where, expected=", ".join(stems))
+                    file=where, expected=", ".join(stems), severity=severity)
 
 
 def _targets(ctx: ResultContext, acc_txt: Path, targets: dict[str, float],
@@ -111,10 +113,7 @@ def _targets(ctx: ResultContext, acc_txt: Path, targets: dict[str, float],
     values = parse_metrics(text, patterns, sorted(set(targets) | set(upper)))
     ctx.accuracy = values
     ctx.accuracy_text = metric_texts(text, patterns, list(targets))
-    severity: Severity = "error"
-    if ctx.unit.division == "open":
-        severity = "warning" if ctx.pack["accuracy"]["open_division_low_accuracy"] == "warning" \
-            else "error"
+    severity = _open_severity(ctx)
     for name, target in targets.items():
         if name not in values:
             ctx.add(R.ACC_UNPARSED, f"no {name} value in accuracy.txt", file=acc_txt,
@@ -127,3 +126,11 @@ def _targets(ctx: ResultContext, acc_txt: Path, targets: dict[str, float],
             ctx.add(R.ACC_TARGET, f"{name} {values[name]:g} above the upper limit",
                     file=acc_txt, expected=f"<= {limit:g}", found=values[name],
                     severity=severity)
+
+
+def _open_severity(ctx: ResultContext) -> Severity:
+    """An accuracy miss fails a closed result; the open division may take it (per round)."""
+    if ctx.unit.division == "open" and ctx.pack["accuracy"]["open_division_low_accuracy"] \
+            == "warning":
+        return "warning"
+    return "error"

@@ -119,10 +119,44 @@ def _counts(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> None
             ctx.add(R.PERF_OFFLINE_SPQ, f"{prefix}effective_samples_per_query is {spq}",
                     file=path, expected=f">= {need}", found=spq)
     if bench.get("equal_issue_mode") and d.get("effective_sample_concatenate_permutation") \
-            is not True:
+            is not True and _equal_issue_required(ctx) and not _equal_issue_in_conf(ctx):
         ctx.add(R.PERF_EQUAL_ISSUE, f"{prefix}effective_sample_concatenate_permutation is not "
                 "true", file=path, expected=True,
                 found=d.get("effective_sample_concatenate_permutation"))
+
+
+def _equal_issue_required(ctx: ResultContext) -> bool:
+    divisions = ctx.pack.get("equal_issue_divisions")
+    return divisions is None or ctx.unit.division in divisions
+
+
+def _equal_issue_in_conf(ctx: ResultContext) -> bool:
+    """Whether the result's measurement configs set equal issue mode, which rounds up to
+    v4.1 accept in place of the log's key: the last of the named files (user.conf after
+    mlperf.conf) with a ``<model>.<scenario>.sample_concatenate_permutation`` line for this
+    model (its name without -99/-99.9) or ``*``, and this scenario folder or ``*``, wins."""
+    names = ctx.pack["measurements"].get("equal_issue_conf_files", [])
+    # the round's checker names the model by its folder here, not by the mapped benchmark
+    model = ctx.unit.benchmark.replace("-99.9", "").replace("-99", "")
+    used = False
+    for name in names:
+        path = ctx.unit.measurements_dir / name
+        if not path.is_file():
+            continue
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = raw.replace(" ", "")
+            if not line or line.startswith("#") or line.count("=") != 1:
+                continue
+            key, val = line.split("=")
+            parts = key.split(".")
+            if len(parts) != 3:
+                continue
+            conf_model, conf_scenario, conf_key = parts
+            if conf_key == "sample_concatenate_permutation" and conf_model in (model, "*") \
+                    and conf_scenario in (ctx.unit.scenario_dir, "*") and val.isnumeric():
+                used = int(val) == 1
+                break
+    return used
 
 
 def _latency(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> None:

@@ -88,7 +88,8 @@ def _result_rows(v: ResultVerdict, version: str, pack: dict[str, object],
     units = pack["metric_units"]
     power_units = pack["power_units"]
     assert isinstance(units, dict) and isinstance(power_units, dict)
-    bench = benches.get(mlperf_model, {})
+    by_folder = pack.get("summary_units_by") == "benchmark_folder"
+    bench = benches.get(u.benchmark if by_folder else mlperf_model, {})
     unit = bench.get("units", {}).get(v.scenario, units.get(v.scenario, ""))
     if "units" not in bench and "tokens" in str(bench.get("metric_keys", {}).get(v.scenario, "")):
         unit = "Tokens/s"

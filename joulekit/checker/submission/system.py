@@ -166,6 +166,8 @@ def _code_folder_by_prefix(ctx: ResultContext, meas_json: Path, per_model: bool)
     end = len(suffix) if name.endswith(suffix) else len(".json")
     impl = name[len(system) + 1:len(name) - end] if len(name) - end > len(system) else ""
     code_root = ctx.unit.submitter_dir / ctx.pack["code_folder"]
+    if not code_root.is_dir():
+        return  # reported once per submitter as SUB-CODE-MISSING
     model_dir = code_root / ctx.unit.benchmark
     if model_dir.is_file():
         target = model_dir.read_text(encoding="utf-8", errors="replace").strip()
