@@ -24,9 +24,14 @@ Example::
 
     python tools/validate_trees.py --round v5.1 \\
         --results-git /work/.mirror/mlcommons+inference_results_v5.1/repo \\
-        --checker-git /work/.mirror/mlcommons+inference/repo --checker-commit e20506b2 \\
-        --work /work/trees/t51 closed/RedHat open/Krai closed/Lenovo \\
-        --docs docs/tree-validation.md --exclude-rule PWR002
+        --checker-git /work/.mirror/mlcommons+inference/repo \\
+        --checker-commit e20506b2293e82564e1183817a889ed6258bb7dd \\
+        --work /tmp/trees/t51 closed/RedHat open/Krai closed/Lenovo \\
+        --docs docs/tree-verdicts.md --exclude-rule PWR002
+
+The round's publication commit is the last one touching ``tools/submission`` before the
+results repository's publication (v5.1: ``e20506b2``, 2025-08-20; v4.1: ``c7db1c3f``,
+2024-08-16).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class TreeResult:
     tree: str
     missing_blobs: list[str] = field(default_factory=list)
     seen: int = 0
+    power: int = 0
     ref_valid: int = 0
     jk_valid: int = 0
     agreeing: int = 0
@@ -236,6 +242,7 @@ def validate(tree_name: str, args: argparse.Namespace, checker: Path) -> TreeRes
     rejected: dict[str, str] = {}
     for folder in result_folders(root):
         res.seen += 1
+        res.power += (root / folder / "performance" / "power").is_dir()
         entry = entries.get(folder)
         errors = sorted({f["rule"] for f in (entry or {}).get("findings", [])
                          if f["severity"] == "error"})
@@ -267,11 +274,12 @@ def table(results: list[TreeResult], version: str, checker_commit: str) -> str:
     lines = [f"Round {version}; the round's checker: mlcommons/inference "
              f"`tools/submission` at `{checker_commit}`, run with `--version {version}`; "
              "joulekit run without `--round`.", "",
-             "| tree | results seen | valid (round's checker) | valid (joulekit) | agreeing "
-             "| CSV rows equal | round detected | snapshot lacks |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| tree | results seen | with power | valid (round's checker) | valid (joulekit) "
+             "| agreeing | CSV rows equal | round detected | snapshot lacks |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.tree} | {r.seen} | {r.ref_valid} | {r.jk_valid} | {r.agreeing} "
+        lines.append(f"| {r.tree} | {r.seen} | {r.power} | {r.ref_valid} | {r.jk_valid} "
+                     f"| {r.agreeing} "
                      f"| {r.csv_rows_equal}/{r.csv_rows_ref} | {r.round} "
                      f"| {len(r.missing_blobs)} files |")
     dis = [(r.tree, d) for r in results for d in r.disagreements]
