@@ -192,3 +192,18 @@ def test_errors_column_counts_earlier_bad_scenarios_in_listing_order(
     # the file system's listing order decides, as it does for the round's checker
     assert errors_with(["SingleStream", "Offline"]) == "1"
     assert errors_with(["Offline", "SingleStream"]) == "0"
+
+
+@pytest.mark.parametrize(("round_name", "benchmark", "tests"), [
+    # check_compliance_dir of each round's checker (closed/Oracle of v4.1 ships retinanet
+    # with TEST01 and TEST05 only, and the round accepts it)
+    ("v4.1", "retinanet", ["TEST01", "TEST05"]), ("v4.1", "resnet", ["TEST01", "TEST04", "TEST05"]),
+    ("v4.1", "stable-diffusion-xl", ["TEST01", "TEST04"]), ("v4.1", "gptj-99", []),
+    ("v4.1", "llama2-70b-99", ["TEST06"]), ("v5.1", "retinanet", ["TEST01"]),
+    ("v5.1", "llama3.1-8b", ["TEST06"]), ("v5.1", "llama3.1-8b-edge", []),
+    ("v5.1", "stable-diffusion-xl", ["TEST01", "TEST04"]),
+])
+def test_compliance_tests_per_benchmark_are_the_rounds(round_name: str, benchmark: str,
+                                                       tests: list[str]) -> None:
+    bench = load_pack(round_name).submission["benchmarks"][benchmark]
+    assert sorted(bench["compliance_tests"]) == tests
