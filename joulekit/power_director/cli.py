@@ -9,7 +9,9 @@ line ``listening on HOST:PORT`` tells scripts and tests that the director is rea
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import math
 import signal
 import sys
 import threading
@@ -24,6 +26,7 @@ from joulekit.power_director.config import (
     load_config,
     parse_listen,
 )
+from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.logs import SERVER_FORMAT
 
 
@@ -57,7 +60,49 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--keep-sessions", action="store_true", help="never delete a session on cleanup"
     )
+    limits = parser.add_argument_group(
+        "connection limits", "what one connection may take before it is closed"
+    )
+    limits.add_argument(
+        "--handshake-timeout", type=float, metavar="SECONDS",
+        help=f"time to send the handshake (default {ConnectionLimits.handshake_s:g})",
+    )  # fmt: skip
+    limits.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS",
+        help=f"silence allowed without a running session (default {ConnectionLimits.idle_s:g}); "
+        "never applied while a phase measures",
+    )  # fmt: skip
+    limits.add_argument(
+        "--line-timeout", type=float, metavar="SECONDS",
+        help=f"time to finish a line once begun (default {ConnectionLimits.line_s:g})",
+    )  # fmt: skip
+    limits.add_argument(
+        "--max-connections", type=int, metavar="N",
+        help=f"connections served at once (default {ConnectionLimits.max_connections})",
+    )  # fmt: skip
     parser.set_defaults(func=run)
+
+
+def build_limits(args: argparse.Namespace) -> ConnectionLimits:
+    """The connection limits from the flags; a bad value is one clear error (exit 3)."""
+    changes: dict[str, float | int] = {}
+    for flag, field in (
+        ("handshake_timeout", "handshake_s"),
+        ("idle_timeout", "idle_s"),
+        ("line_timeout", "line_s"),
+    ):
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        if not math.isfinite(value) or value <= 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be a positive number of seconds")
+        changes[field] = value
+    count = getattr(args, "max_connections", None)
+    if count is not None:
+        if not 1 <= count <= 4096:
+            raise UserError("--max-connections must be between 1 and 4096")
+        changes["max_connections"] = count
+    return dataclasses.replace(ConnectionLimits(), **changes)  # type: ignore[arg-type]
 
 
 def build_config(args: argparse.Namespace) -> DirectorConfig:
@@ -93,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from joulekit.power_director.director.server import Director
 
     config = build_config(args)
+    limits = build_limits(args)
     log = logging.getLogger("joulekit.director")
     log.setLevel(logging.INFO)
     log.propagate = False
@@ -110,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     def announce(host: str, port: int) -> None:
         print(f"joulekit director: listening on {host}:{port}", flush=True)
 
-    director = Director(config, [], log, on_listen=announce)
+    director = Director(config, [], log, on_listen=announce, limits=limits)
     director.factories = list(make_factories(config, log, director.output_dir))
     if config.output_dir is not None:
         file_handler = logging.FileHandler(Path(config.output_dir) / "director.log")

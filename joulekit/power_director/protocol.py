@@ -9,6 +9,14 @@ session instead of the run).
 
 ``download`` streams a file after its command: decimal byte-count lines, each followed
 by that many raw bytes (chunks of at most 1 MiB), and a ``0`` line at the end.
+
+Shared-key extension (ours, off unless the director has a key): the client asks
+``auth_nonce`` and gets ``OK <nonce>``, a fresh random value for this connection that the
+director forgets after one use; it then sends ``set_ntp,<proof>`` or ``stop,<proof>``
+where the proof is an HMAC-SHA256 over the nonce and the command. A proof captured on
+one connection is worthless on any other, and on its own after its first use. The
+reference client never sends ``auth_nonce`` and the reference director answers it with a
+bare ``Error``, so v3 bytes are unchanged whenever one side is the reference.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -53,6 +62,15 @@ REPLY_UNKNOWN_SESSION = "Error: unknown session"
 REPLY_UNKNOWN_SESSION_COMMAND = "Error Unknown session command"
 REPLY_EXCEPTION = "Error: exception"
 REPLY_AUTH_REQUIRED = "Error: authentication required"
+#: A second client while another client's session is measuring (the reference has no
+#: wording: it would leave the second client waiting, unanswered, until the first ends).
+REPLY_BUSY = "Error: the director is busy with another client's session; try again later"
+#: Sent instead of the handshake reply when the director has no connection slot left.
+REPLY_TOO_MANY = "Error: the director is busy: too many connections"
+REPLY_LINE_TOO_LONG = "Error: line too long"
+
+#: The shared-key extension's command (see the module docstring).
+NONCE_COMMAND = "auth_nonce"
 
 LABEL_RE = re.compile(r"[-_A-Za-z0-9]*")
 SESSION_TIME_FORMAT = "%Y-%m-%d_%H-%M-%S"
@@ -78,7 +96,19 @@ class ProtocolError(Exception):
 
 
 class PeerClosed(ProtocolError):
-    """The peer closed the connection (EOF)."""
+    """The peer closed the connection (EOF), reset it, or the socket failed."""
+
+
+class PeerTimeout(ProtocolError):
+    """The peer sent nothing, or left a line unfinished, for longer than allowed."""
+
+
+class LineTooLong(ProtocolError):
+    """The peer sent a line longer than the limit (the stream cannot be resynchronised)."""
+
+
+class Stopped(ProtocolError):
+    """The local side asked the wait to stop (Ctrl-C, a director shutting down)."""
 
 
 # --------------------------------------------------------------------------- framing
@@ -87,9 +117,14 @@ class PeerClosed(ProtocolError):
 class LineChannel:
     """CRLF line framing over a connected TCP socket, with timeouts and a line limit.
 
-    ``poll`` is the granularity at which a blocking read wakes up to notice a stop
-    request (Ctrl-C on Windows, a director shutting down).
+    Every failure of the peer or of the socket surfaces as a :class:`ProtocolError`
+    subclass, never as a bare ``OSError``: one peer's reset or broken pipe must not
+    escape into whatever serves the other peers. The buffer never holds more than one
+    line limit plus one read, so a peer cannot make us keep more than that in memory.
+    A blocking read wakes every ``POLL_S`` to notice a stop request.
     """
+
+    POLL_S = 0.5
 
     def __init__(self, sock: socket.socket, *, max_line: int = MAX_LINE_BYTES) -> None:
         self.sock = sock
@@ -99,46 +134,87 @@ class LineChannel:
     def send_line(self, text: str) -> None:
         if "\n" in text or "\r" in text:
             raise ValueError(f"a protocol line cannot contain a line break: {text!r}")
-        self.sock.sendall(text.encode("utf-8") + b"\r\n")
+        self.send_bytes(text.encode("utf-8") + b"\r\n")
+
+    def send_bytes(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError as err:
+            raise PeerClosed(f"connection lost while sending: {err}") from err
 
     def recv_line(
-        self, timeout: float | None, *, should_stop: Callable[[], bool] | None = None
+        self,
+        timeout: float | None,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        idle: float | None = None,
+        line_timeout: float | None = None,
     ) -> str:
-        """The next line without its CRLF; raises :class:`ProtocolError` on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        """The next line without its CRLF (undecodable bytes become U+FFFD).
+
+        ``timeout`` bounds the whole wait; ``idle`` bounds the wait for a line's first
+        byte; ``line_timeout`` bounds the time from a line's first byte to its end (a
+        peer that trickles bytes cannot hold the connection). Raises
+        :class:`PeerTimeout`, :class:`LineTooLong`, :class:`PeerClosed` or
+        :class:`Stopped`.
+        """
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        partial_since = now if self._buffer else None
         while True:
-            newline = self._buffer.find(b"\n")
+            newline = self._buffer.find(b"\n", 0, self.max_line + 2)
+            if newline < 0 and len(self._buffer) > self.max_line + 1:
+                raise LineTooLong(f"line longer than {self.max_line} bytes")
             if newline >= 0:
                 raw = bytes(self._buffer[:newline])
                 del self._buffer[: newline + 1]
                 if raw.endswith(b"\r"):
                     raw = raw[:-1]
+                if len(raw) > self.max_line:
+                    raise LineTooLong(f"line longer than {self.max_line} bytes")
                 return raw.decode("utf-8", errors="replace")
-            if len(self._buffer) > self.max_line:
-                raise ProtocolError(f"line longer than {self.max_line} bytes")
-            self._fill(deadline, should_stop)
+            limit, why = deadline, "timed out waiting for the peer"
+            if partial_since is None and idle is not None:
+                limit, why = _sooner(
+                    limit, why, time.monotonic() + idle, f"sent nothing for {idle:g} s"
+                )
+            if partial_since is not None and line_timeout is not None:
+                limit, why = _sooner(
+                    limit, why, partial_since + line_timeout,
+                    f"left a line unfinished for {line_timeout:g} s",
+                )  # fmt: skip
+            room = self.max_line + 2 - len(self._buffer)
+            self._fill(limit, why, should_stop, room)
+            if partial_since is None:
+                partial_since = time.monotonic()
 
     def recv_exact(self, count: int, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
         while len(self._buffer) < count:
-            self._fill(deadline, None)
+            self._fill(deadline, "timed out waiting for the peer", None, count - len(self._buffer))
         data = bytes(self._buffer[:count])
         del self._buffer[:count]
         return data
 
-    def _fill(self, deadline: float | None, should_stop: Callable[[], bool] | None) -> None:
+    def _fill(
+        self,
+        deadline: float | None,
+        why: str,
+        should_stop: Callable[[], bool] | None,
+        want: int,
+    ) -> None:
         while True:
             if should_stop is not None and should_stop():
-                raise ProtocolError("stopped while waiting for the peer")
-            wait = 0.5
+                raise Stopped("stopped while waiting for the peer")
+            wait = self.POLL_S
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise ProtocolError("timed out waiting for the peer")
+                    raise PeerTimeout(why)
                 wait = min(wait, left)
-            self.sock.settimeout(wait)
             try:
-                chunk = self.sock.recv(65536)
+                self.sock.settimeout(wait)
+                chunk = self.sock.recv(max(1, min(65536, want)))
             except TimeoutError:
                 continue
             except OSError as err:
@@ -151,7 +227,16 @@ class LineChannel:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def _sooner(
+    current: float | None, current_why: str, other: float, other_why: str
+) -> tuple[float, str]:
+    if current is None or other < current:
+        return other, other_why
+    return current, current_why
 
 
 def set_keepalive(sock: socket.socket) -> None:
@@ -170,7 +255,7 @@ def send_file(channel: LineChannel, data: bytes) -> None:
     """Stream ``data`` as count lines and raw chunks, ending with a ``0`` line."""
     for offset in range(0, len(data), DOWNLOAD_CHUNK):
         chunk = data[offset : offset + DOWNLOAD_CHUNK]
-        channel.sock.sendall(f"{len(chunk)}\r\n".encode() + chunk)
+        channel.send_bytes(f"{len(chunk)}\r\n".encode() + chunk)
     channel.send_line("0")
 
 
@@ -291,7 +376,7 @@ def command_timeout(command: str) -> float:
 class Command:
     """A parsed client command; ``kind`` is one of the names below or ``unknown``."""
 
-    kind: str  # time|set_ntp|stop|new|session|download|cleanup|unknown
+    kind: str  # time|set_ntp|stop|auth_nonce|new|session|download|cleanup|unknown
     args: tuple[str, ...] = ()
     raw: str = ""
 
@@ -301,6 +386,8 @@ def parse_command(line: str) -> Command:
     head = parts[0]
     if head in ("time", "set_ntp", "stop") and len(parts) <= 2:
         return Command(head, tuple(parts[1:]), line)
+    if line == NONCE_COMMAND:
+        return Command("auth_nonce", (), line)
     if head == "new" and len(parts) == 3:
         return Command("new", (parts[1], parts[2]), line)
     if head == "session" and len(parts) >= 3:
@@ -315,22 +402,53 @@ def parse_command(line: str) -> Command:
 # --------------------------------------------------------------------------- shared key
 
 
-def auth_proof(key: str, command: str, now: float | None = None) -> str:
-    """HMAC-SHA256 of the command and the current 30-second window, hex.
+def make_nonce() -> str:
+    """A fresh nonce for ``auth_nonce`` (128 random bits, hex)."""
+    return secrets.token_hex(16)
 
-    The key never crosses the wire; a captured proof is useless after a minute.
+
+def cmd_auth_nonce() -> str:
+    return NONCE_COMMAND
+
+
+def parse_nonce_reply(reply: str) -> str | None:
+    """``OK <nonce>`` → the nonce; None when the director has no such command.
+
+    The reference director answers ``Error``: it has no shared key either, so the
+    client then sends the bare command, exactly as the reference client would.
     """
-    window = int((time.time() if now is None else now) // 30)
-    message = f"{command}:{window}".encode()
+    if not reply.startswith("OK "):
+        return None
+    nonce = reply[3:]
+    return nonce if re.fullmatch(r"[0-9a-f]{16,128}", nonce) else None
+
+
+def auth_proof(key: str, nonce: str, command: str) -> str:
+    """HMAC-SHA256 of the nonce and the command, hex; the key never crosses the wire.
+
+    Bound to the nonce, the proof is good on one connection, once; bound to the command,
+    a ``stop`` proof cannot be turned into a ``set_ntp``. No clock enters it: ``set_ntp``
+    is needed precisely when the two clocks disagree.
+    """
+    message = f"joulekit-auth-v1\n{nonce}\n{command}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def check_proof(key: str, command: str, proof: str, now: float | None = None) -> bool:
-    moment = time.time() if now is None else now
-    return any(
-        hmac.compare_digest(auth_proof(key, command, moment + shift), proof)
-        for shift in (-30.0, 0.0, 30.0)
-    )
+def check_proof(key: str, nonce: str | None, command: str, proof: str) -> bool:
+    if nonce is None or not proof:
+        return False
+    return hmac.compare_digest(auth_proof(key, nonce, command), proof)
+
+
+def prove(exchange: Callable[[str], str], key: str, command: str) -> str | None:
+    """Ask the director for a nonce and return the proof for ``command``.
+
+    ``exchange`` sends one line and returns the reply (not recorded in ``messages``:
+    the director does not record it either). None when the director does not know
+    ``auth_nonce`` (the reference): the caller sends the bare command.
+    """
+    nonce = parse_nonce_reply(exchange(cmd_auth_nonce()))
+    return None if nonce is None else auth_proof(key, nonce, command)
 
 
 def connect(host: str, port: int, timeout: float = 10.0) -> LineChannel:

@@ -1,10 +1,17 @@
-"""The director's TCP server: protocol v3, one client and one session at a time.
+"""The director's TCP server: protocol v3, many connections, one measuring session.
 
-Like the reference, the director serves one connection at a time and a session lives
-only as long as its connection: when the client disconnects (or keepalive says it is
-gone) the session is dropped, every sample already taken is written, and the analyzers'
-initial ranges are restored. Unlike the reference, it listens on 127.0.0.1 unless told
-otherwise, bounds line length, and can require a shared key for ``set_ntp``/``stop``.
+Each connection is served by its own thread, so a port scanner, a stuck client or a
+peer that trickles bytes never keeps the real client waiting (the reference serves one
+connection at a time: one idle connection locks everyone out). Only one *session* can
+exist at a time, as the protocol requires: while one client's session lives, ``new``,
+``set_ntp`` and ``stop`` from any other connection are answered
+:data:`~joulekit.power_director.protocol.REPLY_BUSY`; ``time`` and the handshake are
+served to all. A session lives only as long as its connection: when the client
+disconnects, times out, breaks the protocol or the director stops, the session is
+dropped, every sample already taken is written and the analyzers' initial ranges are
+restored. Whatever one peer does (reset, half-close, garbage, huge lines) ends that
+connection only: no exception from a connection thread reaches the accept loop.
+Timeouts and sizes per connection are in :mod:`.limits`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from joulekit.power_director import protocol as p
 from joulekit.power_director.config import DirectorConfig
 from joulekit.power_director.director.bank import AnalyzerFactory, BankError
 from joulekit.power_director.director.clock import step_clock
+from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.logs import SERVER_FORMAT, CaptureHandler
 from joulekit.power_director.director.session import (
     Session,
@@ -35,8 +43,11 @@ from joulekit.power_director.director.session import (
     State,
 )
 
-#: commands whose exchanges are not part of ``messages`` (as in the reference)
-UNRECORDED = ("download", "cleanup")
+#: commands whose exchanges are not part of ``messages`` (as in the reference; the
+#: nonce of our shared-key extension is not recorded by our client either)
+UNRECORDED = ("download", "cleanup", "auth_nonce")
+#: how much of a hostile line the log quotes
+LOG_EXCERPT = 200
 
 
 @dataclass
@@ -45,10 +56,18 @@ class _Connection:
     peer: str
     messages: list[dict[str, Any]]
     capture: CaptureHandler
+    log: logging.Logger
     session: Session | None = None
     #: the session ``download``/``cleanup`` may name: the last one started on this
     #: connection (the reference forgets it when the connection ends)
     last_session: Session | None = None
+    #: the nonce ``auth_nonce`` issued; forgotten at the next privileged command
+    nonce: str | None = None
+    asked_stop: bool = False
+
+
+def _excerpt(line: str) -> str:
+    return line if len(line) <= LOG_EXCERPT else f"{line[:LOG_EXCERPT]}… ({len(line)} chars)"
 
 
 class Director:
@@ -60,17 +79,25 @@ class Director:
         factories: list[AnalyzerFactory],
         log: logging.Logger | None = None,
         on_listen: Callable[[str, int], None] | None = None,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.config = config
         self.factories = factories
         self.log = log or logging.getLogger("joulekit.director")
         self.on_listen = on_listen
+        self.limits = limits or ConnectionLimits()
         self.shutdown = threading.Event()
-        self.stop_after_client = False
+        self.stop_reason = "the director is shutting down"
         self.output_dir = config.output_dir or Path(tempfile.mkdtemp(prefix="joulekit-director-"))
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.last_session: Session | None = None
         self.address: tuple[str, int] | None = None
+        self._lock = threading.Lock()
+        #: the connection whose session is alive (at most one)
+        self._owner: _Connection | None = None
+        #: connection slot → its thread; a slot also names the connection's logger, so
+        #: loggers are reused instead of one new logger per connection ever accepted
+        self._threads: dict[int, threading.Thread] = {}
 
     # ------------------------------------------------------------------ accept loop
 
@@ -88,7 +115,7 @@ class Director:
                     f"{err.strerror or err}",
                     hint="pick another port with --listen HOST PORT or stop what uses it",
                 ) from err
-            server.listen(1)
+            server.listen(64)
             server.settimeout(0.5)
             host, port = server.getsockname()[:2]
             self.address = (host, port)
@@ -97,61 +124,152 @@ class Director:
             )
             if self.on_listen is not None:
                 self.on_listen(host, port)
-            while not self.shutdown.is_set():
-                try:
-                    sock, peer = server.accept()
-                except TimeoutError:
-                    continue
-                p.set_keepalive(sock)
-                self.handle(sock, f"{peer[0]}:{peer[1]}")
-                if self.stop_after_client:
-                    self.log.info("Stopping after this client, as it asked")
-                    break
+            try:
+                self._accept_loop(server)
+            except KeyboardInterrupt:
+                self.stop_reason = "the director was interrupted (Ctrl-C or a stop signal)"
+                raise
+            finally:
+                self.shutdown.set()
+                self._join_connections()
+
+    def _accept_loop(self, server: socket.socket) -> None:
+        while not self.shutdown.is_set():
+            try:
+                sock, peer = server.accept()
+            except TimeoutError:
+                continue
+            except OSError as err:  # out of file descriptors, a reset before accept
+                self.log.warning("Could not accept a connection: %s", err)
+                self.shutdown.wait(0.1)
+                continue
+            self._start_connection(sock, f"{peer[0]}:{peer[1]}")
+
+    def _start_connection(self, sock: socket.socket, peer: str) -> None:
+        with self._lock:
+            for slot in [s for s, t in self._threads.items() if not t.is_alive()]:
+                self._threads.pop(slot).join()
+            free = next(
+                (s for s in range(self.limits.max_connections) if s not in self._threads), None
+            )
+            if free is not None:
+                thread = threading.Thread(
+                    target=self._serve_connection, args=(sock, peer, free),
+                    name=f"director-conn{free}", daemon=True,
+                )  # fmt: skip
+                self._threads[free] = thread
+        if free is None:
+            self.log.warning(
+                "Refused %s: %d connections are open already", peer, self.limits.max_connections
+            )
+            with contextlib.suppress(OSError):
+                sock.settimeout(1.0)
+                sock.sendall(p.REPLY_TOO_MANY.encode() + b"\r\n")
+            with contextlib.suppress(OSError):
+                sock.close()
+            return
+        thread.start()
+
+    def _join_connections(self) -> None:
+        """Wait until every connection has ended its session (samples written)."""
+        while True:
+            with self._lock:
+                threads = list(self._threads.values())
+            alive = [t for t in threads if t.is_alive()]
+            if not alive:
+                return
+            try:
+                for thread in alive:
+                    thread.join()
+            except KeyboardInterrupt:
+                self.log.warning("Still ending the open sessions; their samples are being written")
 
     def stop(self) -> None:
         self.shutdown.set()
 
+    def connection_count(self) -> int:
+        """Connections being served now (for tests and the soak benchmark)."""
+        with self._lock:
+            return sum(1 for t in self._threads.values() if t.is_alive())
+
     # ------------------------------------------------------------------ one client
 
-    def handle(self, sock: socket.socket, peer: str) -> None:
+    def _serve_connection(self, sock: socket.socket, peer: str, slot: int) -> None:
+        """One connection from accept to close; never raises (it runs in its own thread)."""
+        log = self.log.getChild(f"conn{slot}")
         capture = CaptureHandler(SERVER_FORMAT)
-        self.log.addHandler(capture)
-        conn = _Connection(p.LineChannel(sock), peer, [], capture)
-        self.log.info("Client connected from %s", peer)
+        log.addHandler(capture)
+        conn = _Connection(
+            p.LineChannel(sock, max_line=self.limits.max_line), peer, [], capture, log
+        )
+        reason = f"the connection to {peer} ended"
         try:
+            log.info("Client connected from %s", peer)
+            p.set_keepalive(sock)
             self._converse(conn)
+        except p.Stopped:
+            reason = self.stop_reason
         except p.PeerClosed as err:
-            self._drop(conn, f"the client at {peer} disconnected ({err})")
+            reason = f"the client at {peer} disconnected ({err})"
+        except p.PeerTimeout as err:
+            reason = f"the client at {peer} {err}"
+        except p.LineTooLong as err:
+            reason = f"the client at {peer} sent a {err}"
+            with contextlib.suppress(p.ProtocolError):
+                conn.channel.send_line(p.REPLY_LINE_TOO_LONG)
         except p.ProtocolError as err:
-            self._drop(conn, f"protocol error with {peer}: {err}")
-        except KeyboardInterrupt:
-            self._drop(conn, "the director was interrupted (Ctrl-C)")
-            raise
-        except BaseException as err:
-            self._drop(conn, f"internal error: {err!r}")
-            raise
+            reason = f"protocol error with {peer}: {err}"
+        except Exception as err:
+            log.exception("Internal error while serving %s", peer)
+            reason = f"internal error while serving {peer}: {err!r}"
         finally:
-            self._drop(conn, f"the connection to {peer} ended")
-            conn.channel.close()
-            self.log.removeHandler(capture)
+            if self.shutdown.is_set() and conn.session is not None:
+                reason = self.stop_reason
+            try:
+                self._drop(conn, reason)
+            except Exception:
+                log.exception("Internal error while ending the session of %s", peer)
+            finally:
+                self._release(conn)
+                conn.channel.close()
+                log.info("Connection from %s closed: %s", peer, reason)
+                log.removeHandler(capture)
+                if conn.asked_stop:
+                    self.stop_reason = "the director was stopped by a client's stop command"
+                    self.log.info("Stopping after this client, as it asked")
+                    self.shutdown.set()
+
+    def _release(self, conn: _Connection) -> None:
+        with self._lock:
+            if self._owner is conn:
+                self._owner = None
+
+    def _busy_for(self, conn: _Connection) -> bool:
+        with self._lock:
+            return self._owner is not None and self._owner is not conn
 
     def _drop(self, conn: _Connection, reason: str, *, failed: bool = False) -> None:
         session = conn.session
-        if session is not None and session.state is not State.DONE:
-            session.end(reason, failed=failed)
-            self.log.info(
-                "Session %s ended; its files are in %s",
-                session.info.session_id,
-                session.info.workdir,
-            )
+        try:
+            if session is not None and session.state is not State.DONE:
+                session.end(reason, failed=failed)
+                conn.log.info(
+                    "Session %s ended; its files are in %s",
+                    session.info.session_id,
+                    session.info.workdir,
+                )
+        finally:
+            if session is None or session.state is State.DONE:
+                self._release(conn)
 
     def _converse(self, conn: _Connection) -> None:
-        first = conn.channel.recv_line(p.TIMEOUTS["handshake"])
+        first = conn.channel.recv_line(self.limits.handshake_s, should_stop=self.shutdown.is_set)
         cmd_time = time.time()
         if first != p.CLIENT_MAGIC:
-            self.log.error(
-                "Bad handshake from %s: %r (expected %r)", conn.peer, first, p.CLIENT_MAGIC
-            )
+            conn.log.error(
+                "Bad handshake from %s: %r (expected %r)",
+                conn.peer, _excerpt(first), p.CLIENT_MAGIC,
+            )  # fmt: skip
             conn.channel.send_line(p.SERVER_MAGIC)
             return
         conn.channel.send_line(p.SERVER_MAGIC)
@@ -159,15 +277,21 @@ class Director:
             {"cmd": first, "cmd_time": cmd_time, "reply": p.SERVER_MAGIC, "reply_time": time.time()}
         )
         while True:
-            line = conn.channel.recv_line(None, should_stop=self.shutdown.is_set)
+            state = conn.session.state if conn.session is not None else None
+            line = conn.channel.recv_line(
+                None,
+                should_stop=self.shutdown.is_set,
+                idle=self.limits.idle_for(state),
+                line_timeout=self.limits.line_s,
+            )
             cmd_time = time.time()
-            self.log.info("Got command from the client %r", line)
+            conn.log.info("Got command from the client %r", _excerpt(line))
             command = p.parse_command(line)
             if command.kind == "download":
                 self._download(conn, command)
                 continue
             reply = self._dispatch(conn, command)
-            self.log.info("Sending reply to client %r", reply)
+            conn.log.info("Sending reply to client %r", reply)
             conn.channel.send_line(reply)
             if command.kind not in UNRECORDED:
                 # Appended after dispatch: ``done`` writes server.json without its own
@@ -176,7 +300,7 @@ class Director:
                     {"cmd": line, "cmd_time": cmd_time, "reply": reply, "reply_time": time.time()}
                 )
             if command.kind == "stop" and reply == p.REPLY_OK:
-                self.stop_after_client = True
+                conn.asked_stop = True
 
     # ------------------------------------------------------------------ commands
 
@@ -184,8 +308,11 @@ class Director:
         try:
             if command.kind == "time":
                 return str(time.time())
+            if command.kind == "auth_nonce":
+                conn.nonce = p.make_nonce()
+                return f"OK {conn.nonce}"
             if command.kind in ("set_ntp", "stop"):
-                return self._privileged(command)
+                return self._privileged(conn, command)
             if command.kind == "new":
                 return self._new(conn, *command.args)
             if command.kind == "session":
@@ -194,33 +321,44 @@ class Director:
                 return self._cleanup(conn, command.args[0])
             return p.REPLY_ERROR
         except SessionRefused as err:
-            self.log.error("Refused %r: %s", command.raw, err)
+            conn.log.error("Refused %r: %s", command.raw, err)
             return p.REPLY_ERROR
         except SessionError as err:
-            self.log.error("Refused %r: %s", command.raw, err)
+            conn.log.error("Refused %r: %s", command.raw, err)
             return f"Error: {err}"
         except BankError as err:
             self._drop(conn, str(err), failed=True)
             return f"Error: {err}"
         except Exception:
-            self.log.exception("Exception while handling %r", command.raw)
+            conn.log.exception("Exception while handling %r", _excerpt(command.raw))
             self._drop(conn, f"exception while handling {command.raw!r}")
             return p.REPLY_EXCEPTION
 
-    def _privileged(self, command: p.Command) -> str:
+    def _privileged(self, conn: _Connection, command: p.Command) -> str:
         key = self.config.shared_key
         if key is not None:
             proof = command.args[0] if command.args else ""
-            if not p.check_proof(key, command.kind, proof):
-                self.log.warning("Refused %s without a valid shared-key proof", command.kind)
+            nonce, conn.nonce = conn.nonce, None  # one nonce, one attempt
+            if not p.check_proof(key, nonce, command.kind, proof):
+                conn.log.warning(
+                    "Refused %s from %s without a valid shared-key proof for this "
+                    "connection's nonce", command.kind, conn.peer,
+                )  # fmt: skip
                 return p.REPLY_AUTH_REQUIRED
+        if self._busy_for(conn):
+            # stepping the clock or stopping under another client's measurement would
+            # break its run
+            conn.log.warning(
+                "Refused %s from %s: another session is running", command.kind, conn.peer
+            )
+            return p.REPLY_BUSY
         if command.kind == "stop":
             return p.REPLY_OK
         if not self.config.ntp_server:
             return "Error: the director has no ntpServer configured"
         problem = step_clock(self.config.ntp_server)
         if problem is not None:
-            self.log.error("set_ntp failed: %s", problem)
+            conn.log.error("set_ntp failed: %s", problem)
             return f"Error: {problem}"
         return p.REPLY_OK
 
@@ -229,6 +367,18 @@ class Director:
             return p.REPLY_INVALID_LABEL
         if conn.session is not None and conn.session.state is not State.DONE:
             return "Error: a session is already running on this connection"
+        with self._lock:
+            if self._owner is not None and self._owner is not conn:
+                conn.log.warning("Refused a session for %s: another session is running", conn.peer)
+                return p.REPLY_BUSY
+            self._owner = conn
+        try:
+            return self._create_session(conn, label, client_uuid)
+        except BaseException:
+            self._release(conn)
+            raise
+
+    def _create_session(self, conn: _Connection, label: str, client_uuid: str) -> str:
         session_id = p.make_session_id(time.localtime(), label)
         workdir = self.output_dir / session_id
         suffix = 1
@@ -241,13 +391,13 @@ class Director:
             info,
             self.config,
             self.factories,
-            self.log,
+            conn.log,
             conn.messages,
             conn.capture.text,
             self.shutdown,
         )
         self.last_session = conn.last_session = conn.session
-        self.log.info("Session id is %r", session_id)
+        conn.log.info("Session id is %r", session_id)
         return f"OK {session_id},{info.server_uuid}"
 
     def _session(self, conn: _Connection, args: tuple[str, ...]) -> str:
@@ -273,7 +423,10 @@ class Director:
             # The reference forgets the session at ``done``: any later session command
             # names an unknown session, while download/cleanup still reach its files.
             conn.session = None
-            problems = session.end(None)
+            try:
+                problems = session.end(None)
+            finally:
+                self._release(conn)
             return f"Error: {'; '.join(problems)}" if problems else p.REPLY_OK
         return p.REPLY_UNKNOWN_SESSION_COMMAND
 
@@ -291,12 +444,12 @@ class Director:
             refusal = ("the session has no such file", "Error: file not found")
         if refusal is not None or last is None:
             why, reply = refusal or ("no session", p.REPLY_ERROR)
-            self.log.warning("Refused download %r: %s", relpath, why)
+            conn.log.warning("Refused download %r: %s", _excerpt(relpath), why)
             conn.channel.send_line(reply)
             return
         data = (last.info.workdir / relpath).read_bytes()
         p.send_file(conn.channel, data)
-        self.log.info("Sent %s (%d bytes)", relpath, len(data))
+        conn.log.info("Sent %s (%d bytes)", relpath, len(data))
 
     def _cleanup(self, conn: _Connection, session_id: str) -> str:
         last = conn.last_session
