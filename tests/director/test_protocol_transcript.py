@@ -152,11 +152,15 @@ def test_shared_key_guards_set_ntp_and_stop(tmp_path: Path) -> None:
         wire = _handshake(director.address[1])
         assert wire.ask("stop") == b"Error: authentication required\r\n"
         assert wire.ask("set_ntp,deadbeef") == b"Error: authentication required\r\n"
-        proof = p.auth_proof("s3cret", "set_ntp")
+        nonce = p.parse_nonce_reply(wire.ask("auth_nonce").decode().rstrip("\r\n"))
+        assert nonce is not None
+        proof = p.auth_proof("s3cret", nonce, "set_ntp")
         assert (
             wire.ask(f"set_ntp,{proof}") == b"Error: the director has no ntpServer configured\r\n"
         )
-        assert wire.ask(f"stop,{p.auth_proof('s3cret', 'stop')}") == b"OK\r\n"
+        nonce = p.parse_nonce_reply(wire.ask("auth_nonce").decode().rstrip("\r\n"))
+        assert nonce is not None
+        assert wire.ask(f"stop,{p.auth_proof('s3cret', nonce, 'stop')}") == b"OK\r\n"
         wire.close()
 
 

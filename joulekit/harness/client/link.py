@@ -52,6 +52,14 @@ class Link:
         if reply != p.REPLY_OK:
             raise UserError(f"the director at {self.peer} refused {command!r}: {reply}")
 
+    def prove(self, key: str, command: str) -> str | None:
+        """The shared-key proof for ``command``, bound to a nonce asked for now.
+
+        The nonce exchange is not recorded (the director does not record it either);
+        None when the director has no nonce command (the reference): send it bare.
+        """
+        return p.prove(lambda line: self.exchange(line, record=False), key, command)
+
     def handshake(self) -> None:
         reply = self.exchange(p.CLIENT_MAGIC)
         if reply != p.SERVER_MAGIC:

@@ -155,7 +155,7 @@ class ClientRun:
     def _correct(self) -> str | None:
         """Ask the director to step its clock, and step ours where permitted."""
         assert self.link is not None
-        proof = p.auth_proof(self.o.shared_key, "set_ntp") if self.o.shared_key else None
+        proof = self.link.prove(self.o.shared_key, "set_ntp") if self.o.shared_key else None
         reply = self.link.exchange(p.cmd_set_ntp(proof))
         problems: list[str] = []
         if reply != p.REPLY_OK:
@@ -279,7 +279,7 @@ class ClientRun:
         assert link is not None
         link.handshake()
         if o.stop_server:
-            proof = p.auth_proof(o.shared_key, "stop") if o.shared_key else None
+            proof = link.prove(o.shared_key, "stop") if o.shared_key else None
             link.expect_ok(p.cmd_stop(proof))
         self._sync("the session")  # fails before anything is measured
         reply = link.exchange(p.cmd_new(o.label, self.client_uuid))
