@@ -207,3 +207,28 @@ def test_compliance_tests_per_benchmark_are_the_rounds(round_name: str, benchmar
                                                        tests: list[str]) -> None:
     bench = load_pack(round_name).submission["benchmarks"][benchmark]
     assert sorted(bench["compliance_tests"]) == tests
+
+
+def test_tree_round_is_told_by_its_seeds_and_dates_without_power() -> None:
+    from joulekit.rules.detect import detect_tree_round
+
+    for tree, expected in ((REDHAT, "v5.1"), (NM, "v4.1"), (DATA / "v5.1-krai-open", "v5.1")):
+        guess = detect_tree_round(tree)
+        assert (guess.round, guess.ambiguous) == (expected, False), guess
+        assert f"those of {expected}" in guess.why
+
+
+def test_a_tree_without_run_logs_is_a_named_guess_not_an_error(tmp_path: Path) -> None:
+    from joulekit.rules.detect import detect_tree_round
+
+    guess = detect_tree_round(DATA / "v5.1-lenovo-sdxl")  # accuracy files only
+    assert guess.ambiguous and guess.round == guess.candidates[-1]
+    assert "candidates " + ", ".join(guess.candidates) in guess.why
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "joulekit", "check",
+                           str(DATA / "v5.1-lenovo-sdxl"), "--format", "json", "-o", str(out),
+                           "--no-progress", "-j", "1"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # errors in it, but checked
+    tree = {r["path"]: r for r in json.loads(out.read_text())["results"]}["(tree)"]
+    assert "SUB-ROUND-GUESSED" in {f["rule"] for f in tree["findings"]}
