@@ -178,8 +178,9 @@ def parse_statistics(watts_reply: str | None, uncertainty_reply: str | None) -> 
             stats.watts_max,
             stats.samples,
             stats.errors,
+            # avg -1: nothing was evaluable; max is then PTDaemon's start value, not data
             uncertainty_avg=avg if avg >= 0 else None,
-            uncertainty_max=high if high >= 0 else None,
+            uncertainty_max=high if avg >= 0 and high >= 0 else None,
             uncertain_samples=max(0, invalid),
         )
     return stats

@@ -289,7 +289,9 @@ class SimMeter:
         invalid = sum(1 for u in known if u > limit or self.calibration_expired)
         unknown = len(samples) - len(known)
         if not known:
-            return f"Uncertainty,-1.000000,-1.000000,-1.000000,{len(samples)},{invalid},0,{unknown}"
+            # PTDaemon's wording when no sample was evaluable (auto range): the average is
+            # -1.0 and min/max keep their start values.
+            return f"Uncertainty,-1.0,10000000.000000,0.000000,{len(samples)},{invalid},0,{unknown}"
         avg = sum(known) / len(known)
         return (
             f"Uncertainty,{avg:f},{min(known):f},{max(known):f},{len(samples)},"

@@ -27,6 +27,9 @@ from joulekit.power_director.simulator.meter import Measurement, SimClock, SimMe
 
 HELLO_REPLY = "Hello, PTDaemon here!"
 MAX_SAMPLES = 500000
+#: PTDaemon sends an ``RL`` dump in sends of whole lines up to 1 KiB (a v4.1 console
+#: shows 11 WT210 lines of 91 bytes per send, the first also carrying the header).
+SEND_CHUNK = 1024
 
 
 class SimulatorStartError(Exception):
@@ -102,19 +105,25 @@ class PtdSimulator:
                 )
 
     # ----- console and -l file ------------------------------------------------------
-    def _emit(self, line: str) -> None:
-        self.console_lines.append(line)
+    def _emit(self, line: str, end: str = "\n") -> None:
+        """Print one console entry; ``line`` may hold CRLF-separated lines (an echo).
+
+        ``console_lines`` keeps the logical lines; the console stream gets the bytes a
+        PTDaemon console carries: what came from the wire keeps its CRLF.
+        """
+        self.console_lines.extend(line.split("\r\n"))
         if self.config.console is not None:
-            self.config.console.write(line + "\n")
+            self.config.console.write(line + end)
             self.config.console.flush()
 
-    def log(self, message: str) -> None:
+    def log(self, message: str, end: str = "\n") -> None:
         """A timestamped console line, as PTDaemon prints it (and to ``-l`` with ``-e``)."""
         stamp = self.clock.stamp()
-        self._emit(f"{stamp}: {message}")
+        self._emit(f"{stamp}: {message}", end)
         if self._logfile is not None and self.config.extended_log:
             kind = "ERROR" if message.startswith("ERROR") else "NOTICE"
-            self._logfile.write(f"Time,{stamp},{kind},{message}\n")
+            first = message.split("\r\n", 1)[0]
+            self._logfile.write(f"Time,{stamp},{kind},{first}\n")
             self._logfile.flush()
 
     def _data_line(self, line: str) -> None:
@@ -157,7 +166,10 @@ class PtdSimulator:
                 f"simulated start-up failure (refuse-start) for device type "
                 f"{self.device.device_type}"
             )
-        self.log(f"Analyzer identity response of {len(self.device.idn)} bytes: {self.device.idn}")
+        # The meter's answer is echoed with its own CRLF terminator, then a newline.
+        idn = self.device.idn
+        self.log(f"Analyzer identity response of {len(idn) + 2} bytes: {idn}", "\r\n\n")
+        self.console_lines.append("")
         for which, value in (("V", self.config.initial_volts), ("A", self.config.initial_amps)):
             if value is not None:
                 error = self.meter.set_range(which, "Auto" if value.lower() == "a" else value, None)
@@ -239,7 +251,16 @@ class PtdSimulator:
 
     def _reply(self, writer: asyncio.StreamWriter, text: str) -> None:
         writer.write(text.encode() + b"\r\n")
-        self.log(f"Response to client sent: {text}")
+        self._echo_sent([text])
+
+    def _echo_sent(self, lines: list[str]) -> None:
+        """Echo one send on the console as PTDaemon does: every byte sent, CRLF included.
+
+        A long ``RL`` dump therefore fills the console with its samples; the reference
+        director's buffered tee of that console loses its last few KiB, and only this
+        volume keeps the ``Completed test`` lines out of the lost tail.
+        """
+        self.log("Response to client sent: " + "\r\n".join(lines), "\r\n")
 
     def _scripted_reply(self, command: str) -> str | None:
         for fault in self.config.faults:
@@ -361,7 +382,7 @@ class PtdSimulator:
 
     def _completed(self) -> None:
         self.log("Completed test")
-        self.log(self.meter.watts_summary())
+        self.log(self.meter.watts_summary(), "\r\n")
 
     def _mark(self, args: list[str]) -> str:
         m = self.meter.measurement
@@ -423,17 +444,33 @@ class PtdSimulator:
         drop = next(
             (f for f in self.config.faults if f.name == "drop-rl" and f.remaining > 0), None
         )
-        self._reply(writer, f"Last {len(lines)} samples")
+        reply = [f"Last {len(lines)} samples", *lines]
         if drop is not None and lines:
             drop.remaining -= 1
             keep = min(len(lines), int(drop.number("after", 1)))
-            for line in lines[:keep]:
-                writer.write(line.encode() + b"\r\n")
+            self._send_chunked(writer, reply[: keep + 1])
             m.read_upto = start + keep
             self.log("ERROR: simulated fault: connection dropped in the middle of RL")
             writer.transport.abort()
             return False
-        for line in lines:
-            writer.write(line.encode() + b"\r\n")
+        self._send_chunked(writer, reply)
         m.read_upto = end
         return True
+
+    def _send_chunked(self, writer: asyncio.StreamWriter, lines: list[str]) -> None:
+        """Send whole lines in sends of at most ``SEND_CHUNK`` bytes, each one echoed."""
+        chunk: list[str] = []
+        size = 0
+        for line in lines:
+            length = len(line) + 2
+            if chunk and size + length > SEND_CHUNK:
+                self._write_lines(writer, chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += length
+        if chunk:
+            self._write_lines(writer, chunk)
+
+    def _write_lines(self, writer: asyncio.StreamWriter, lines: list[str]) -> None:
+        writer.write("".join(line + "\r\n" for line in lines).encode())
+        self._echo_sent(lines)
