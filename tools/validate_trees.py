@@ -58,6 +58,11 @@ _NO_RESULT_LINE = re.compile(r" ERROR\] NoResults ((?:closed|open|network)/\S+)"
 KNOWN_REFERENCE_BUGS = {
     "PWR062": "the reference adds its 0.8 s margin as 800 s and its pattern misses the "
               "multichannel uncertainty wording, so uncertainty over 1 % while testing passes",
+    "PWR061": "the reference's power checker stops reading ptd_logs.txt at the first line it "
+              "treats as a warning (the warning it raises ends the scan), so PTDaemon errors "
+              "outside ranging after that line pass",
+    "SUB-ACC-SAMPLE-COUNT": "the v5.1 reference logs an accuracy run that does not cover "
+                            "the dataset as an error but leaves the result valid",
 }
 
 
