@@ -232,3 +232,26 @@ def test_a_tree_without_run_logs_is_a_named_guess_not_an_error(tmp_path: Path) -
     assert proc.returncode == 1, proc.stdout + proc.stderr  # errors in it, but checked
     tree = {r["path"]: r for r in json.loads(out.read_text())["results"]}["(tree)"]
     assert "SUB-ROUND-GUESSED" in {f["rule"] for f in tree["findings"]}
+
+
+def test_offline_inferred_from_a_multistream_run_divides_by_the_mean_query_latency(
+        tmp_path: Path) -> None:
+    # the published MultiStream log of an edge system, unchanged, placed as the system's
+    # Offline result (the round lets edge systems infer Offline from MultiStream)
+    src = DATA / "v4.1-krai-open"
+    tree = _copy(src, tmp_path)
+    res = tree / "open/Krai/results/7920t-kilt-onnxruntime_gpu/resnet50"
+    (res / "multistream").rename(res / "offline")
+    text = (res / "offline/performance/run_1/mlperf_log_detail.txt").read_text()
+
+    def value(key: str) -> float:
+        m = re.search(r'"key": "' + re.escape(key) + r'", "value": ([0-9.e+]+)', text)
+        assert m is not None, key
+        return float(m.group(1))
+
+    per_query, per_sample = value("result_mean_query_latency_ns"), value("result_mean_latency_ns")
+    assert per_query != per_sample
+    v = _verdict(check_submission(tree, "v4.1", workers=1), "/resnet50/offline")
+    assert v.inferred  # type: ignore[attr-defined]
+    spq = value("effective_samples_per_query")
+    assert v.metric == pytest.approx(spq * 1000 / (per_query / 1e6))  # type: ignore[attr-defined]
