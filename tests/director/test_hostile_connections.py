@@ -236,3 +236,25 @@ def test_second_client_is_told_the_director_is_busy(tmp_path: Path) -> None:
         messages = json.loads((power / "server.json").read_text())["messages"]
         assert [m["cmd"] for m in messages] == [p.CLIENT_MAGIC, reply_cmd]
         assert "second" not in (power / "server.log").read_text()
+
+
+def test_unfinished_line_mid_phase_drops_the_session_and_keeps_its_samples(
+    tmp_path: Path,
+) -> None:
+    """Silence is allowed while ranging, a half-sent line is not: the session then ends
+    as for a disconnect, with the samples written and the ranges restored."""
+    limits = ("--idle-timeout", "1", "--line-timeout", "1")
+    with director(tmp_path, [SIM], extra=limits) as d:
+        peer = Peer(d.port).handshake()
+        sid = peer.ask("new,trickle,11111111-2222-3333-4444-555555555555")[3:].split(",")[0]
+        assert peer.ask(f"session,{sid},start,ranging") == "OK"
+        assert not peer.eof_within(2.5), "silence while measuring must be allowed"
+        peer.send(b"session,")
+        assert peer.eof_within(5)
+        server = server_json(d.out / sid)
+        assert "left a line unfinished" in server["joulekit"]["end_reason"], server["joulekit"]
+        _initial_restore(server)
+        ranging = spl_lines(d.out / sid / "ranging" / "spl.txt")
+        assert len(ranging) >= 10 and all(line.endswith(f"{sid}_ranging") for line in ranging)
+        peer.close()
+        _real_client_completes(tmp_path, d, "after-trickle")
