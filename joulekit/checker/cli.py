@@ -24,6 +24,7 @@ from joulekit.checker.runner import check_path
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.inputs import input_root, output_file, refuse_unsafe_tree, write_output
 from joulekit.rules import available_rounds, load_pack
+from joulekit.validate import int_arg
 
 #: show a progress bar from this many results on
 _PROGRESS_FROM = 3
@@ -205,7 +206,8 @@ def register(subparsers: Any) -> None:
         help="for a submission tree: also write the reference-style summary.csv",
     )
     parser.add_argument("--explain", metavar="RULE", help="explain one rule and exit")
-    parser.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    parser.add_argument("--jobs", "-j", type=int_arg(minimum=1, maximum=1024),
+                        help="worker processes (default: all cores)")
     parser.add_argument("--notices", action="store_true", help="also list notices in the table")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=_run)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.power_director.protocol import DEFAULT_PORT
+from joulekit.validate import float_arg, int_arg
 
 
 def register(subparsers: Any) -> None:
@@ -17,7 +18,8 @@ def register(subparsers: Any) -> None:
         "ranging then testing, and collect power/ ranging/ run_1/.",
     )
     parser.add_argument("-a", "--addr", required=True, help="director address")
-    parser.add_argument("-p", "--port", type=int, default=DEFAULT_PORT, help="director port")
+    parser.add_argument("-p", "--port", type=int_arg(minimum=1, maximum=65535),
+                        default=DEFAULT_PORT, help="director port")
     parser.add_argument("-w", "--run-workload", required=True, help="workload shell command")
     parser.add_argument(
         "-L",
@@ -47,21 +49,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-A",
         "--max-amps",
-        type=float,
+        type=float_arg(minimum=0.0, maximum=1e6),
         default=0.0,
         help="skip ranging: testing current range (not valid for submission)",
     )
     parser.add_argument(
         "-V",
         "--max-volts",
-        type=float,
+        type=float_arg(minimum=0.0, maximum=1e6),
         default=0.0,
         help="skip ranging: testing voltage range (with -A)",
     )
     parser.add_argument("--shared-key", help="the director's shared key, for set_ntp/stop")
     parser.add_argument(
         "--max-offset-ms",
-        type=float,
+        type=float_arg(positive=True, maximum=3.6e6),
         help="clock offset limit (default: from --round's rule pack, or 400)",
     )
     parser.add_argument("--round", help="rule pack round for the clock limit, e.g. v5.0")

@@ -17,8 +17,15 @@ from typing import Any
 
 from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
 from joulekit.harness.settings import SCENARIOS, LoadgenSettings, parse_seeds
+from joulekit.validate import float_arg, int_arg
 
 EXIT_SUT_FAILED = 1
+
+#: LoadGen keeps counts and durations in unsigned 64-bit fields: a larger value wraps
+_UINT64 = 2**64 - 1
+_COUNT = int_arg(minimum=0, maximum=_UINT64)
+#: a rate or latency: finite and positive (LoadGen turns it into integer nanoseconds)
+_RATE = float_arg(positive=True, maximum=1e12)
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, durations: bool = True) -> None:
@@ -31,15 +38,16 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, durations: bool =
     g.add_argument("--mlperf-conf", type=Path, help="an mlperf.conf instead of LoadGen's own")
     g.add_argument("--user-conf", type=Path, help="the submitter's user.conf")
     if durations:
-        g.add_argument("--min-duration-ms", type=int)
-        g.add_argument("--max-duration-ms", type=int)
-    g.add_argument("--min-query-count", type=int)
-    g.add_argument("--max-query-count", type=int)
-    g.add_argument("--target-qps", type=float, help="Offline expected QPS / Server target QPS")
-    g.add_argument("--target-latency-ms", type=float,
+        g.add_argument("--min-duration-ms", type=_COUNT)
+        g.add_argument("--max-duration-ms", type=_COUNT)
+    g.add_argument("--min-query-count", type=_COUNT)
+    g.add_argument("--max-query-count", type=_COUNT)
+    g.add_argument("--target-qps", type=_RATE, help="Offline expected QPS / Server target QPS")
+    g.add_argument("--target-latency-ms", type=_RATE,
                    help="Server target latency, SingleStream/MultiStream expected latency")
-    g.add_argument("--samples-per-query", type=int, help="MultiStream samples per query")
-    g.add_argument("--performance-sample-count", type=int)
+    g.add_argument("--samples-per-query", type=int_arg(minimum=1, maximum=_UINT64),
+                   help="MultiStream samples per query")
+    g.add_argument("--performance-sample-count", type=_COUNT)
     g.add_argument("--token-latencies", action="store_true",
                    help="measure TTFT/TPOT (implied by an HTTP SUT)")
     g.add_argument("--rng-seeds", metavar="QSL,SAMPLE,SCHEDULE",
@@ -53,10 +61,13 @@ def add_sut_arguments(parser: argparse.ArgumentParser, *, default: str | None) -
     g.add_argument("--sut", default=default, required=default is None,
                    help="demo | noop | callable:MODULE:ATTR | http://HOST:PORT/v1/completions "
                         "| cmd:COMMAND (a harness that runs LoadGen itself)")
-    g.add_argument("--batch-size", type=int, help="largest batch handed to the SUT")
+    g.add_argument("--batch-size", type=int_arg(minimum=1, maximum=1 << 30),
+                   help="largest batch handed to the SUT")
     g.add_argument("--http-model", default="default", help="model name sent to an HTTP SUT")
-    g.add_argument("--max-tokens", type=int, default=64, help="tokens per HTTP request")
-    g.add_argument("--concurrency", type=int, default=8, help="HTTP requests in flight")
+    g.add_argument("--max-tokens", type=int_arg(minimum=1, maximum=1 << 20), default=64,
+                   help="tokens per HTTP request")
+    g.add_argument("--concurrency", type=int_arg(minimum=1, maximum=4096), default=8,
+                   help="HTTP requests in flight")
     g.add_argument("--prompts", type=Path, help="prompts file for an HTTP SUT (lines or JSONL)")
 
 
@@ -108,7 +119,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from joulekit.harness.loadgen_run import LoadgenInterrupted
+    from joulekit.harness.loadgen_run import LoadgenCrashed, LoadgenInterrupted
 
     settings = settings_from_args(args)
     log_dir: Path = args.log_dir.resolve()
@@ -121,6 +132,11 @@ def main(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         # LoadGen's thread cannot be stopped from Python; leave without waiting for it
         os._exit(EXIT_INTERRUPTED)
+    except LoadgenCrashed as crash:
+        print(f"joulekit loadgen: error: {crash}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # LoadGen's threads are left in an undefined state: interpreter teardown would abort
+        os._exit(EXIT_USER_ERROR)
     print(outcome.headline(), flush=True)
     print(f"logs: {outcome.log_dir}", flush=True)
     for note in _accuracy_notes(args, settings, outcome.log_dir):

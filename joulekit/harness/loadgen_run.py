@@ -14,6 +14,8 @@ would end at once and fail the duration rule.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,50 @@ CALIBRATION_WINDOWS = 5
 CALIBRATION_SECONDS = 0.1
 #: the conf files' placeholder rate ("These fields should be defined by user.conf")
 _PLACEHOLDER_QPS = 1.0
+#: LoadGen sizes its one Offline query as expected QPS x 1.1 x min_duration and keeps
+#: about this much memory per sample (measured: 5.5 M samples took 2.4 GB of RSS)
+LOADGEN_BYTES_PER_SAMPLE = 440
+#: a calibrated (not user-chosen) Offline rate never plans more samples than this: a SUT
+#: that does no work (``noop``) times at a billion samples/s, which would ask LoadGen for
+#: hundreds of GB and crash it; the harness itself sustains a few hundred thousand
+MAX_CALIBRATED_OFFLINE_SAMPLES = 1_000_000
+
+
+class LoadgenCrashed(UserError):
+    """LoadGen failed inside ``StartTest`` (out of memory, say); its threads may still hold
+    state, so the process should leave at once after saying so."""
+
+
+def offline_query_samples(ts: Any) -> int:
+    """How many samples LoadGen will put in its one Offline query for these settings."""
+    planned = ts.offline_expected_qps * 1.1 * ts.min_duration_ms / 1000.0
+    return int(max(float(ts.min_query_count), planned))
+
+
+def physical_memory_bytes() -> int | None:
+    """This machine's RAM, or None where the OS does not say."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_offline_size(ts: Any, scenario: str) -> None:
+    """Refuse an Offline query that cannot fit in this machine's memory, before LoadGen
+    tries (it dies with ``std::bad_alloc`` and takes the process down)."""
+    if scenario != "Offline":
+        return
+    samples = offline_query_samples(ts)
+    ram = physical_memory_bytes()
+    need = samples * LOADGEN_BYTES_PER_SAMPLE
+    if ram is not None and need > ram:
+        raise UserError(
+            f"an Offline query of {samples:,} samples (expected QPS "
+            f"{ts.offline_expected_qps:,.0f} x 1.1 x min duration {ts.min_duration_ms} ms) "
+            f"needs about {need / 2**30:,.1f} GiB of LoadGen memory, more than this "
+            f"machine's {ram / 2**30:,.1f} GiB",
+            hint="give a lower --target-qps or a shorter --min-duration-ms",
+        )
 
 
 class LoadgenInterrupted(Exception):
@@ -122,9 +168,15 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
         base = _builtin(settings)
         if scenario == "Offline" and ts.offline_expected_qps == base.offline_expected_qps:
             rate = measure_capacity(sut)
+            span_s = 1.1 * max(ts.min_duration_ms, 1) / 1000.0
+            ceiling = MAX_CALIBRATED_OFFLINE_SAMPLES / span_s
+            capped = not math.isfinite(rate) or rate > ceiling
+            rate = ceiling if capped else rate
             ts.offline_expected_qps = rate
-            echo(f"Offline expected QPS set to {rate:,.0f} from a short timing of the SUT "
-                 "(give --target-qps to fix it)")
+            echo(f"Offline expected QPS set to {rate:,.0f} from a short timing of the SUT"
+                 + (f" (capped: at most {MAX_CALIBRATED_OFFLINE_SAMPLES:,} samples in the "
+                    "query)" if capped else "")
+                 + " (give --target-qps to fix it)")
         elif scenario == "Server" and ts.server_target_qps == base.server_target_qps:
             rate = min(measure_capacity(sut) * SERVER_LOAD_SHARE, SERVER_MAX_CALIBRATED_QPS)
             ts.server_target_qps = rate
@@ -181,6 +233,7 @@ def run_loadgen(
                 hint="check that it runs and answers at that address",
             ) from None
 
+    check_offline_size(ts, settings.scenario)
     log_settings = lg.LogSettings()
     log_settings.log_output.outdir = str(log_dir)
     log_settings.log_output.copy_summary_to_stdout = summary_to_stdout
@@ -214,7 +267,13 @@ def run_loadgen(
     lg.DestroyQSL(qsl_handle)
     lg.DestroySUT(sut_handle)
     if failure:
-        raise failure[0]
+        crash = failure[0]
+        if isinstance(crash, MemoryError):
+            raise LoadgenCrashed(
+                f"LoadGen ran out of memory ({crash}); logs so far in {log_dir}",
+                hint="give a lower --target-qps or a shorter --min-duration-ms",
+            ) from None
+        raise crash
     if not (log_dir / DETAIL).is_file():
         raise UserError(f"LoadGen wrote no {DETAIL} in {log_dir}; is the folder writable?")
     return LoadgenOutcome.from_logs(

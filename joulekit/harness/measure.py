@@ -161,7 +161,9 @@ def check_config(config: RunConfig) -> None:
     from joulekit.inputs import parse_address
     from joulekit.power_director.protocol import DEFAULT_PORT
     from joulekit.rules import load_pack
+    from joulekit.validate import check_float
 
+    check_float(config.settle_s, "--settle (seconds)", minimum=0.0, maximum=3600.0)
     if config.director is not None:
         parse_address(config.director, DEFAULT_PORT, "--director")
     if check_sut_spec(config.sut) == "http":

@@ -21,6 +21,10 @@ from joulekit.harness.loadgen_cli import (
 )
 from joulekit.harness.local_director import DEMO_LOAD
 from joulekit.harness.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
+from joulekit.validate import float_arg
+
+#: a phase of a week is a typo, not a measurement (and keeps the milliseconds an int64)
+MAX_PHASE_S = 7 * 86400.0
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +35,8 @@ def register(subparsers: Any) -> None:
         "local director and the PTDaemon simulator, no hardware needed.",
     )
     add_sut_arguments(parser, default="demo")
-    parser.add_argument("--duration-s", type=float, default=DEMO_PHASE_MS / 1000,
+    parser.add_argument("--duration-s", type=float_arg(positive=True, maximum=MAX_PHASE_S),
+                        default=DEMO_PHASE_MS / 1000,
                         help="LoadGen min duration of each phase (default %(default)g; a "
                              "submission needs 600)")
     parser.add_argument("--output", "-o", type=Path,
@@ -41,7 +46,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ntp-server", help="NTP server for the client's clock check")
     parser.add_argument("--round", help="rule pack to check against (default: the newest)")
     parser.add_argument("--label", default="joulekit", help="session label")
-    parser.add_argument("--settle", type=float, default=DEMO_SETTLE_S,
+    parser.add_argument("--settle", type=float_arg(minimum=0.0, maximum=3600.0),
+                        default=DEMO_SETTLE_S,
                         help="settle wait of the local director (default %(default)g s)")
     parser.add_argument(
         "--simulator-load", default=DEMO_LOAD, metavar="MODEL",

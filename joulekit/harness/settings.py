@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from joulekit.errors import UserError
+from joulekit.validate import check_float
 
 if TYPE_CHECKING:
     import mlperf_loadgen
@@ -74,10 +75,10 @@ class LoadgenSettings:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise UserError(f"--{name.replace('_', '-')} must not be negative, got {value}")
-        if self.target_qps is not None and self.target_qps <= 0:
-            raise UserError(f"--target-qps must be positive, got {self.target_qps}")
-        if self.target_latency_ms is not None and self.target_latency_ms <= 0:
-            raise UserError(f"--target-latency-ms must be positive, got {self.target_latency_ms}")
+        for name in ("target_qps", "target_latency_ms"):
+            value = getattr(self, name)
+            if value is not None:
+                check_float(value, f"--{name.replace('_', '-')}", positive=True, maximum=1e12)
         for label, path in (("--mlperf-conf", self.mlperf_conf), ("--user-conf", self.user_conf)):
             if path is not None and not Path(path).is_file():
                 raise UserError(f"{label} {path} does not exist or is not a file")

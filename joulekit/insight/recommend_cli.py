@@ -23,6 +23,7 @@ from joulekit.insight.recommend import (
     usable_rows,
 )
 from joulekit.insight.table import ENERGY, KNOB_COLUMNS, read_table
+from joulekit.validate import float_arg
 
 #: option -> latency column it constrains
 _LIMIT_OPTIONS = {
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
     for option, column in _LIMIT_OPTIONS.items():
         parser.add_argument(
             f"--{option.replace('_', '-')}",
-            type=float,
+            type=float_arg(positive=True),
             metavar="MS",
             dest=option,
             help=f"bound on {column} in milliseconds",

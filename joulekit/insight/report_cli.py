@@ -20,6 +20,7 @@ from joulekit.insight.html import render
 from joulekit.insight.requests_file import read_requests
 from joulekit.insight.view import ResultView
 from joulekit.rules import load_pack
+from joulekit.validate import int_arg
 
 DEFAULT_OUT = Path("joulekit-report")
 
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=int_arg(minimum=1, maximum=1 << 20),
         metavar="B",
         help="the server's maximum batch (max_num_seqs), with --requests",
     )

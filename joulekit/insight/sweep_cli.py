@@ -14,17 +14,28 @@ from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.insight.recommend import knobs_of
 from joulekit.insight.sweep import SweepProgress, SweepSpec, run_sweep
 from joulekit.insight.table import ENERGY, STATUS, knob_label
+from joulekit.validate import excerpt, float_arg, int_arg, parse_float
 
 
 def _values(text: str) -> tuple[float, ...]:
+    """Positive finite numbers (a NaN or a 0 point would fail only when its turn came)."""
     try:
-        values = tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
+        values = tuple(parse_float(part, "each value", positive=True, maximum=1e12)
+                       for part in text.split(",") if part.strip())
+    except UserError as err:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of numbers"
+            f"{excerpt(text)!r} is not a comma-separated list of numbers ({err})"
         ) from None
     if not values:
         raise argparse.ArgumentTypeError("give at least one value")
+    return values
+
+
+def _whole(text: str) -> tuple[float, ...]:
+    """Like :func:`_values`, for knobs that count things (batch size, concurrency)."""
+    values = _values(text)
+    if any(v != int(v) for v in values):
+        raise argparse.ArgumentTypeError(f"{excerpt(text)!r}: each value must be a whole number")
     return values
 
 
@@ -38,9 +49,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("-o", "--out", type=Path, required=True, help="sweep folder")
     grid = parser.add_argument_group("grid (comma-separated values; at least one knob)")
-    grid.add_argument("--batch-size", type=_values, metavar="N,N,...")
+    grid.add_argument("--batch-size", type=_whole, metavar="N,N,...")
     grid.add_argument(
-        "--concurrency", type=_values, metavar="N,N,...", help="requests in flight (HTTP SUT)"
+        "--concurrency", type=_whole, metavar="N,N,...", help="requests in flight (HTTP SUT)"
     )
     grid.add_argument("--target-qps", type=_values, metavar="Q,Q,...")
     grid.add_argument(
@@ -49,18 +60,19 @@ def register(subparsers: Any) -> None:
         metavar="W,W,...",
         help="GPU power limits set through NVML (needs root)",
     )
-    parser.add_argument("--gpu", type=int, default=0, help="NVML index for --power-limit-w")
+    parser.add_argument("--gpu", type=int_arg(minimum=0, maximum=1023), default=0,
+                        help="NVML index for --power-limit-w")
     parser.add_argument("--sut", default="demo", help="SUT as 'joulekit run --sut' takes it")
     parser.add_argument("--scenario", default="Offline")
     parser.add_argument(
         "--duration-s",
-        type=float,
+        type=float_arg(positive=True, maximum=7 * 86400.0),
         default=12.0,
         help="LoadGen min duration of each phase (default %(default)g)",
     )
     parser.add_argument(
         "--settle",
-        type=float,
+        type=float_arg(minimum=0.0, maximum=3600.0),
         default=1.0,
         help="settle wait of the local director (default %(default)g s)",
     )

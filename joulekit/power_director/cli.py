@@ -28,6 +28,7 @@ from joulekit.power_director.config import (
 )
 from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.logs import SERVER_FORMAT
+from joulekit.validate import float_arg
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ntp-server", help="NTP server used by set_ntp")
     parser.add_argument("--ranging-mode", choices=("AUTO", "MAX"), help="ranging range mode")
     parser.add_argument(
-        "--settle", type=float, metavar="SECONDS",
+        "--settle", type=float_arg(minimum=0.0, maximum=3600.0), metavar="SECONDS",
         help=f"settle wait after range changes (default {COMPLIANT_SETTLE_SECONDS:g}; "
         "shorter marks the result not valid for submission)",
     )  # fmt: skip

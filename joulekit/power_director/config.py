@@ -15,6 +15,7 @@ from pathlib import Path
 
 from joulekit.errors import UserError
 from joulekit.inputs import read_ini
+from joulekit.validate import parse_float, parse_int, parse_port
 
 #: Settle time after a range change, before ``Go`` / before ``Stop`` (seconds).
 COMPLIANT_SETTLE_SECONDS = 10.0
@@ -74,24 +75,32 @@ class DirectorConfig:
 def parse_listen(text: str, where: str) -> tuple[str, int]:
     """``"ip port"`` (IPv6 accepted) → (host, port); port 0 lets the system pick a free one."""
     parts = text.split()
-    if len(parts) != 2 or not parts[1].isdigit():
+    if len(parts) != 2:
         raise UserError(f"{where}: listen must be 'ADDRESS PORT', got {text!r}")
-    host, port = parts[0], int(parts[1])
+    host = parts[0]
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if host != "localhost":
             raise UserError(f"{where}: listen address {host!r} is not an IP address") from None
-    if not 0 <= port < 65536:
-        raise UserError(f"{where}: listen port {port} is out of range")
+    try:
+        port = parse_port(parts[1], "listen port", allow_zero=True)
+    except UserError as err:
+        raise UserError(f"{where}: {err} (0 picks a free one)") from None
     return host, port
 
 
-def _int(section: configparser.SectionProxy, key: str, where: str) -> int:
+def _int(section: configparser.SectionProxy, key: str, where: str,
+         minimum: int | None = 0, maximum: int | None = None) -> int:
     try:
-        return int(section[key])
-    except ValueError:
-        raise UserError(f"{where}: [{section.name}] {key} must be a number") from None
+        return parse_int(section[key], f"{where}: [{section.name}] {key}",
+                         minimum=minimum, maximum=maximum)
+    except UserError as err:
+        raise UserError(str(err)) from None
+
+
+def _port(section: configparser.SectionProxy, key: str, where: str) -> int:
+    return parse_port(section[key], f"{where}: [{section.name}] {key}")
 
 
 def _analyzer(section: configparser.SectionProxy, index: int, where: str) -> PtdAnalyzerConfig:
@@ -102,8 +111,9 @@ def _analyzer(section: configparser.SectionProxy, index: int, where: str) -> Ptd
     channel: tuple[int, ...] | None = None
     if section.get("channel", "").strip():
         try:
-            channel = tuple(int(c) for c in section["channel"].split(","))
-        except ValueError:
+            channel = tuple(parse_int(c, "channel", minimum=1, maximum=64)
+                            for c in section["channel"].split(","))
+        except UserError:
             raise UserError(f"{where}: [{section.name}] channel must be like 1 or 1,2") from None
     if device_type in MULTICHANNEL_TYPES:
         wanted = 1 if device_type == 48 else 2
@@ -119,7 +129,7 @@ def _analyzer(section: configparser.SectionProxy, index: int, where: str) -> Ptd
         device_type=device_type,
         interface_flag=section.get("interfaceFlag", "").strip(),
         device_port=section["devicePort"].strip(),
-        network_port=_int(section, "networkPort", where) if "networkPort" in section else 8888,
+        network_port=_port(section, "networkPort", where) if "networkPort" in section else 8888,
         channel=channel,
         gpib_board=_int(section, "gpibBoard", where) if "gpibBoard" in section else None,
         dc_flag=(section.get("dcFlag") or "").strip() or None,
@@ -127,9 +137,24 @@ def _analyzer(section: configparser.SectionProxy, index: int, where: str) -> Ptd
 
 
 def load_config(path: Path) -> DirectorConfig:
-    """Read a reference ``server.conf`` (plus our optional keys) into a config."""
+    """Read a reference ``server.conf`` (plus our optional keys) into a config.
+
+    Values are read with the reference's interpolation (``%%`` is a literal ``%``), so a
+    file means the same to both directors; a lone ``%`` is one clear error.
+    """
     where = str(path)
     parser = read_ini(path, "director config")
+    try:
+        return _load(parser, where)
+    except configparser.InterpolationError as err:
+        first = str(err.message if hasattr(err, "message") else err).splitlines()[0]
+        raise UserError(
+            f"{where}: [{err.section}] {err.option}: {first}",
+            hint="write %% for a literal % (the INI format reads % as a reference)",
+        ) from None
+
+
+def _load(parser: configparser.ConfigParser, where: str) -> DirectorConfig:
     config = DirectorConfig()
     if "server" not in parser:
         raise UserError(f"{where}: needs a [server] section with ntpServer")
@@ -144,7 +169,9 @@ def load_config(path: Path) -> DirectorConfig:
         raise UserError(f"{where}: [server] rangingMode must be AUTO or MAX, got {mode!r}")
     config.ranging_mode = mode
     if "settleSeconds" in server:
-        config.settle_seconds = float(server["settleSeconds"])
+        config.settle_seconds = parse_float(
+            server["settleSeconds"], f"{where}: [server] settleSeconds (seconds)",
+            minimum=0.0, maximum=3600.0)
     if "outDir" in server:
         config.output_dir = Path(server["outDir"])
     if server.get("sharedKey", "").strip():
@@ -168,7 +195,7 @@ def load_config(path: Path) -> DirectorConfig:
     if ptd is not None:
         config.ptd_binary = ptd["ptd"].strip() if "ptd" in ptd else None
         if "analyzerCount" in ptd:
-            count = _int(ptd, "analyzerCount", where)
+            count = _int(ptd, "analyzerCount", where, minimum=1, maximum=64)
         stale = [key for key in ptd if key in _ANALYZER_KEYS]
         if stale and "analyzer1" not in parser:
             config.warnings.append(

@@ -12,6 +12,7 @@ from joulekit.submission_template.assemble import parse_result_arg
 from joulekit.submission_template.package import package
 from joulekit.submission_template.project import load_project
 from joulekit.submission_template.rehearsal import STAMP, describe, tolerated
+from joulekit.validate import int_arg
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +32,8 @@ def register(subparsers: Any) -> None:
                    help="rehearse packaging with simulated, shortened runs: tolerate only the "
                         "rules such runs fail by design, stamp the manifest and report "
                         "'REHEARSAL — NOT VALID FOR SUBMISSION'; never for a real submission")
-    p.add_argument("--workers", type=int, default=None, help="check processes (default: CPUs)")
+    p.add_argument("--workers", type=int_arg(minimum=1, maximum=1024), default=None,
+                   help="check processes (default: CPUs)")
     p.set_defaults(func=run)
 
 

@@ -34,6 +34,7 @@ from joulekit.power_director.analyzers.base import (
 )
 from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.analyzers.ptd_process import PtdProcess, build_ptd_argv
+from joulekit.validate import parse_float, parse_int, parse_port
 
 __all__ = [
     "Analyzer",
@@ -98,8 +99,8 @@ def _channels(text: str | None) -> tuple[int, ...]:
     if not text:
         return ()
     try:
-        return tuple(int(c) for c in text.split(","))
-    except ValueError:
+        return tuple(parse_int(c, "channel", minimum=1, maximum=64) for c in text.split(","))
+    except UserError:
         raise UserError(f"channels must look like 1 or 1,2, got {text!r}") from None
 
 
@@ -107,7 +108,15 @@ def _host_port(url: str, netloc: str) -> tuple[str, int]:
     host, sep, port = netloc.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UserError(f"analyzer URL {url!r} needs HOST:PORT, for example ptd://127.0.0.1:8888")
-    return host.strip("[]"), int(port)
+    return host.strip("[]"), parse_port(port, f"analyzer URL {url!r}: port")
+
+
+def _number(url: str, q: dict[str, list[str]], key: str, default: float) -> float:
+    """A positive finite option of an analyzer URL (a timeout, a period)."""
+    text = _one(q, key)
+    if text is None or text == "":
+        return default
+    return parse_float(text, f"analyzer URL {url!r}: {key}", positive=True, maximum=86400.0)
 
 
 def _leftover(url: str, q: dict[str, list[str]]) -> None:
@@ -115,12 +124,29 @@ def _leftover(url: str, q: dict[str, list[str]]) -> None:
         raise UserError(f"unknown option(s) {', '.join(sorted(q))} in analyzer URL {url!r}")
 
 
+def check_analyzer_url(url: str) -> None:
+    """Raise the :class:`UserError` :func:`open_analyzer` would, without starting anything
+    (a ``sim://`` URL would start a simulator), so a director refuses a bad URL at
+    start-up rather than at its first session."""
+    _from_url(url, start=False)
+
+
 def open_analyzer(url: str) -> Analyzer:
     """The backend an analyzer URL names (not yet opened: call ``open()``).
 
     Raises :class:`UserError` with the accepted forms when the URL is malformed.
     """
-    parts = urlsplit(url)
+    analyzer = _from_url(url, start=True)
+    assert analyzer is not None  # only a check (start=False) returns None
+    return analyzer
+
+
+def _from_url(url: str, *, start: bool) -> Analyzer | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:
+        raise UserError(f"analyzer URL {url!r} is malformed ({err}); for example "
+                        "ptd://127.0.0.1:8888 or ptd://[::1]:8888") from None
     scheme = parts.scheme.lower()
     q = _query(parts.query)
     if scheme == "ptd":
@@ -130,14 +156,15 @@ def open_analyzer(url: str) -> Analyzer:
             host,
             port,
             channels=_channels(_one(q, "channels")),
-            device_type=int(_one(q, "device_type") or 0) or None,
-            connect_timeout=float(_one(q, "connect_timeout") or 30.0),
-            reply_timeout=float(_one(q, "reply_timeout") or 15.0),
+            device_type=parse_int(_one(q, "device_type") or "0",
+                                  f"analyzer URL {url!r}: device_type", minimum=0) or None,
+            connect_timeout=_number(url, q, "connect_timeout", 30.0),
+            reply_timeout=_number(url, q, "reply_timeout", 15.0),
         )
         _leftover(url, q)
         return analyzer
     if scheme == "sim":
-        return _open_sim(url, parts.netloc or parts.path.strip("/"), q)
+        return _open_sim(url, parts.netloc or parts.path.strip("/"), q, start=start)
     if scheme in ("visa", "serial"):
         from joulekit.power_director.analyzers.scpi import open_scpi
 
@@ -162,7 +189,8 @@ def open_analyzer(url: str) -> Analyzer:
     )
 
 
-def _open_sim(url: str, device: str, q: dict[str, list[str]]) -> Analyzer:
+def _open_sim(url: str, device: str, q: dict[str, list[str]], *, start: bool = True
+              ) -> Analyzer | None:
     """``sim://49?channels=1,2&load=constant:120&fault=nan:at=3&period_ms=100``."""
     from joulekit.power_director.simulator import start_simulator
 
@@ -170,15 +198,19 @@ def _open_sim(url: str, device: str, q: dict[str, list[str]]) -> Analyzer:
     load = _one(q, "load", "constant:120") or "constant:120"
     faults = q.pop("fault", [])
     period = _one(q, "period_ms")
-    reply_timeout = float(_one(q, "reply_timeout") or 15.0)
+    reply_timeout = _number(url, q, "reply_timeout", 15.0)
+    period_ms = (parse_int(period, f"analyzer URL {url!r}: period_ms", minimum=1)
+                 if period else None)
     _leftover(url, q)
+    if not start:
+        return None
     sim = start_simulator(
         device or 49,
         port=0,
         channels=channels,
         load=load,
         faults=faults,
-        period_ms=int(period) if period else None,
+        period_ms=period_ms,
     )
     return PtdAnalyzer(
         url,

@@ -37,6 +37,7 @@ from joulekit.power_director.meters.dialects import (
 )
 from joulekit.power_director.meters.tables import MODELS, MeterModel, model_for_name, pick_range
 from joulekit.power_director.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
+from joulekit.validate import parse_int
 
 
 class Transport(Protocol):
@@ -374,10 +375,12 @@ def open_scpi(url: str, scheme: str, target: str, q: dict[str, list[str]]) -> An
     d = dialect(one("dialect", "wt300e"))
     if scheme == "visa":
         backend = one("backend", "")
-        timeout_ms = int(one("timeout_ms", "3000"))
+        timeout_ms = parse_int(one("timeout_ms", "3000"), f"analyzer URL {url!r}: timeout_ms",
+                               minimum=1, maximum=3_600_000)
         factory: Any = lambda: VisaTransport(target, backend, timeout_ms)  # noqa: E731
     else:
-        baud = int(one("baud", "9600"))
+        baud = parse_int(one("baud", "9600"), f"analyzer URL {url!r}: baud",
+                         minimum=1, maximum=10_000_000)
         factory = lambda: SerialTransport(target, baud)  # noqa: E731
     if q:
         raise UserError(f"unknown option(s) {', '.join(sorted(q))} in analyzer URL {url!r}")

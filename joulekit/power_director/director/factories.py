@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
-from joulekit.power_director.analyzers import build_ptd_argv, open_analyzer, spawn_ptd
+from joulekit.power_director.analyzers import (
+    build_ptd_argv,
+    check_analyzer_url,
+    open_analyzer,
+    spawn_ptd,
+)
 from joulekit.power_director.analyzers.base import Analyzer
 from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
 
@@ -24,8 +29,7 @@ class UrlFactory:
     def __init__(self, url: str) -> None:
         self.url = url
         self.ptd_config: dict[str, Any] | None = None
-        if url.split(":", 1)[0] == "ptd":
-            open_analyzer(url)  # a malformed URL fails at start-up, not at the first session
+        check_analyzer_url(url)  # a malformed URL fails at start-up, not at the first session
 
     def __call__(self) -> Analyzer:
         return open_analyzer(self.url)
