@@ -157,8 +157,13 @@ def _from_doc(doc: dict[str, Any], name: str, text: str, issues: list[FormatIssu
         config = doc["ptd_config"]
         if isinstance(config, dict):
             summary.ptd_config, summary.ptd_config_form = [config], "object"
-        elif isinstance(config, list) and all(isinstance(item, dict) for item in config):
-            summary.ptd_config, summary.ptd_config_form = list(config), "list"
+        elif isinstance(config, list) and all(
+            isinstance(item, dict) or item is None for item in config
+        ):
+            # The reference client writes [null] (it drives no analyzer): a null entry
+            # is an analyzer with nothing configured, for the config rules to judge.
+            entries = [item if isinstance(item, dict) else {} for item in config]
+            summary.ptd_config, summary.ptd_config_form = entries, "list"
         else:
             bad("ptd_config", "should be an object or a list of objects")
             summary.ptd_config = []

@@ -193,3 +193,24 @@ def test_a_summary_built_in_code_writes_the_reference_key_order(tmp_path: Path) 
     assert doc["phases"] == {"ranging": [[1.0, 2.0]]}
     again, issues = read_power_json(path)
     assert issues == [] and again is not None and again.debug is True
+
+
+def test_reference_client_null_ptd_config_is_not_malformed(tmp_path: Path) -> None:
+    """The reference client (power-dev c4b3ad8) writes ``"ptd_config": [null]``."""
+    doc = json.loads(paths("dell-v2.1-offline").client_json.read_text())
+    doc["ptd_config"] = [None]
+    path = tmp_path / "client.json"
+    path.write_text(json.dumps(doc, indent=4))
+    summary, issues = read_power_json(path)
+    assert summary is not None and issues == []
+    # an analyzer with nothing configured: the config rules see no device_type
+    assert summary.ptd_config == [{}] and summary.ptd_config_form == "list"
+
+
+def test_ptd_config_with_a_non_object_entry_is_still_malformed(tmp_path: Path) -> None:
+    doc = json.loads(paths("dell-v2.1-offline").client_json.read_text())
+    doc["ptd_config"] = [None, 7]
+    path = tmp_path / "client.json"
+    path.write_text(json.dumps(doc, indent=4))
+    _, issues = read_power_json(path)
+    assert [i.message for i in issues] == ["'ptd_config' should be an object or a list of objects"]
