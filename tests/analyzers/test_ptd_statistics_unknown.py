@@ -27,3 +27,19 @@ def test_known_uncertainty_is_kept() -> None:
     )
     assert stats is not None
     assert stats.uncertainty_avg == 0.005699 and stats.uncertainty_max == 0.006962
+
+
+def test_identify_gives_the_ptdaemon_device_number() -> None:
+    """Attach mode: ptd_config's device_type comes from PTDaemon's own Identify reply."""
+    from joulekit.power_director.analyzers.ptd_parse import parse_identify
+
+    real_v41 = (
+        "YokogawaWT210,1000,1,1,1,1,0,0,1,version=1.10.0-ed9a21d2-20220817,OS=Linux 5.15.0,"
+        "mode=power,1,1,1,0,0,no_cal_date,YOKOGAWA;760401;0;F1.12"
+    )
+    assert parse_identify(real_v41).device_type == 8
+    multichannel = "YokogawaWT330_multichannel,1000,1,1,1,1,0,0,1,version=1.9.2-3976349f-20201208"
+    assert parse_identify(multichannel).device_type == 77
+    simulated = "JoulekitSimulator-YokogawaWT310E,1000,1,1,1,1,0,0,0,version=joulekit-simulator-0.1"
+    assert parse_identify(simulated).device_type == 49
+    assert parse_identify("SomeOtherMeter,1000,version=1.0").device_type is None

@@ -24,6 +24,36 @@ from joulekit.power_director.analyzers.base import (
 #: the version PTDaemon reports between ``version=`` and the first ``-``
 SIMULATOR_MARK = "joulekit"
 
+#: PTDaemon's driver name (first Identify field) → its device number, as PTDaemon's
+#: ``-h`` lists them and the reference director's ``deviceType`` takes them
+#: (reference-director-protocol.md §2). Attach mode fills ``ptd_config`` from this.
+DRIVER_DEVICE_TYPES: dict[str, int] = {
+    "YokogawaWT210": 8,
+    "YokogawaWT310": 49,
+    "YokogawaWT310E": 49,
+    "YokogawaWT330": 52,
+    "YokogawaWT330E": 52,
+    "YokogawaWT330_multichannel": 77,
+    "YokogawaWT500": 35,
+    "YokogawaWT500_multichannel": 48,
+    "YokogawaWT1800": 47,
+    "YokogawaWT5000": 66,
+}
+
+
+def device_type_for_driver(driver: str) -> int | None:
+    """The device number behind an Identify driver name (DC variants are 500 + AC).
+
+    The simulator names its driver ``JoulekitSimulator-<PTDaemon driver>``; its number
+    is that driver's.
+    """
+    name = driver.strip().split("-", 1)[-1] if driver.startswith("JoulekitSimulator-") else driver
+    dc = name.startswith("DC")
+    base = DRIVER_DEVICE_TYPES.get(name.removeprefix("DC").strip("_- "))
+    if base is None:
+        return None
+    return base + 500 if dc else base
+
 
 def parse_identify(reply: str) -> Identity:
     """Split PTD's 15- or 19-field Identify reply (the IDN may hold commas: limit the split)."""
@@ -47,7 +77,7 @@ def parse_identify(reply: str) -> Identity:
     idn_parts = [p.strip() for p in idn.split(",")] if idn else []
     return Identity(
         model=driver,
-        device_type=None,
+        device_type=device_type_for_driver(driver),
         serial=idn_parts[2] if len(idn_parts) > 2 else None,
         firmware=idn_parts[3] if len(idn_parts) > 3 else None,
         ptd_version=ptd_version,
