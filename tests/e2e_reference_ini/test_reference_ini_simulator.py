@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from doctor.inifiles import free_port, joulekit_ptd, write_server_conf
 from doctor.ntp_responder import NtpResponder
-from procutil import child_commands
+from procutil import child_commands, stop_tree, wait_listening
 
 from joulekit.checker import BY_DESIGN_FOR_SIMULATION
 from joulekit.checker.catalog import PROVENANCE
@@ -29,34 +28,6 @@ from joulekit.checker.catalog import PROVENANCE
 pytestmark = pytest.mark.timeout(300)
 
 ROUND = "v6.1"
-
-
-def _wait_port(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"the director never listened: {log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    children = psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    for child in children:
-        if child.is_running():
-            child.kill()
 
 
 def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
@@ -85,7 +56,7 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
         seen_ptd: list[str] = []
         client: subprocess.Popen[bytes] | None = None
         try:
-            _wait_port(director, listen, director_log)
+            wait_listening(director, listen, director_log, 30)
             workload = (
                 f"{sys.executable} -m joulekit loadgen --sut demo --scenario SingleStream "
                 f"--log-dir {logs} --min-duration-ms 4000 --min-query-count 1"
@@ -113,8 +84,8 @@ def test_director_from_reference_ini_runs_simulators_and_client_result_checks(
             director.wait(30)  # -S: the director exits after this client
         finally:
             if client is not None:
-                _stop(client)  # a client left running by a failed wait, and its workload
-            _stop(director)
+                stop_tree(client)  # a client left running by a failed wait, and its workload
+            stop_tree(director)
     assert any(
         f"-p {ptd_ports[0]}" in line and line.endswith("49 /dev/ttyUSB0") for line in seen_ptd
     ), seen_ptd

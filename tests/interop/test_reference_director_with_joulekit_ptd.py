@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from doctor.inifiles import free_port, joulekit_ptd
 from doctor.ntp_responder import NtpResponder
+from procutil import stop_tree, wait_listening
 from realdata import SHARED
 
 pytestmark = pytest.mark.timeout(400)
@@ -88,7 +89,7 @@ def _pipeline(tmp: Path, client: str) -> tuple[Path, str]:
             cwd=REF_SERVER, stdout=handle, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_listening(director, listen, director_log)
+        wait_listening(director, listen, director_log)
         if client == "reference":
             argv = [sys.executable, "client.py"]
             cwd: Path | None = REF_SERVER
@@ -105,24 +106,8 @@ def _pipeline(tmp: Path, client: str) -> tuple[Path, str]:
         assert ran.returncode == 0, ran.stdout + ran.stderr + director_log.read_text()
         director.wait(30)
     finally:
-        if director.poll() is None:
-            director.kill()
-            director.wait(10)
+        stop_tree(director)  # and the joulekit-ptd it started, if a run failed
     return out, director_log.read_text()
-
-
-def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"the reference director never listened: {log.read_text()}")
 
 
 @pytest.fixture(scope="module")
