@@ -107,6 +107,10 @@ class LineTooLong(ProtocolError):
     """The peer sent a line longer than the limit (the stream cannot be resynchronised)."""
 
 
+class MalformedStream(ProtocolError):
+    """A download's count line is neither a count nor a refusal (or too big a chunk)."""
+
+
 class Stopped(ProtocolError):
     """The local side asked the wait to stop (Ctrl-C, a director shutting down)."""
 
@@ -263,29 +267,40 @@ def receive_file(channel: LineChannel, target: Path, timeout: float) -> int:
     """Receive a streamed file into ``target`` via ``target.tmp`` and a rename.
 
     Returns the byte count. The first line may be an ``Error…`` reply instead of a
-    count, which becomes a :class:`ProtocolError` naming the director's reason.
+    count, which becomes a :class:`ProtocolError` naming the director's reason; any
+    other line (``²`` passes ``str.isdigit`` but is no count), or a chunk over 1 MiB, is
+    a :class:`MalformedStream`. On any failure the ``.tmp`` file is removed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     total = 0
-    with open(tmp, "wb") as handle:
-        while True:
-            line = channel.recv_line(timeout)
-            if not line.isdigit():
-                handle.close()
-                tmp.unlink(missing_ok=True)
-                raise ProtocolError(f"download of {target.name} refused: {line}")
-            count = int(line)
-            if count == 0:
-                break
-            if count > DOWNLOAD_CHUNK:
-                raise ProtocolError(f"download chunk of {count} bytes exceeds 1 MiB")
-            handle.write(channel.recv_exact(count, timeout))
-            total += count
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(tmp, "wb") as handle:
+            while True:
+                count = _chunk_count(channel.recv_line(timeout), target.name, total)
+                if count == 0:
+                    break
+                handle.write(channel.recv_exact(count, timeout))
+                total += count
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, target)
     return total
+
+
+def _chunk_count(line: str, name: str, received: int) -> int:
+    """The byte count of a ``download`` count line (ASCII digits only)."""
+    if line.isascii() and line.isdigit() and len(line) <= 8:
+        count = int(line)
+        if count <= DOWNLOAD_CHUNK:
+            return count
+        raise MalformedStream(f"a chunk of {count} bytes for {name} exceeds 1 MiB")
+    if received == 0 and line.startswith(REPLY_ERROR):
+        raise ProtocolError(f"download of {name} refused: {line}")
+    raise MalformedStream(f"{line[:40]!r} for {name} is not a byte count")
 
 
 # --------------------------------------------------------------------------- commands

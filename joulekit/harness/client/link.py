@@ -79,6 +79,13 @@ class Link:
         except p.PeerClosed as err:
             self.alive = False
             raise UserError(f"the director at {self.peer} closed while sending {relpath}") from err
+        except p.MalformedStream as err:
+            self.alive = False  # the stream cannot be resynchronised: nothing more is asked
+            raise UserError(
+                f"the director at {self.peer} broke the download of {relpath}: {err}; "
+                "what was measured is kept, the other files were not fetched",
+                hint="is that peer a protocol v3 director? fetch its files by hand",
+            ) from None
         except p.ProtocolError as err:
             self.log.warning("%s", err)
             return False

@@ -23,6 +23,7 @@ from joulekit.formats.power_json import write_power_document
 from joulekit.harness.client.link import Link
 from joulekit.harness.client.loadgen_logs import check_dirs, copy_logs, find_log
 from joulekit.harness.client.options import ClientOptions, ClientResult, WorkloadContext
+from joulekit.harness.client.peer_names import check_session_name, target_inside
 from joulekit.harness.client.timesync import (
     director_offset,
     limit_from_pack,
@@ -204,6 +205,9 @@ class ClientRun:
             raise UserError(f"{failure} during {mode}")
         found = find_log(self.o.loadgen_logs, stamps[1][0], stamps[2][0], mode)
         target = self.result_dir / PHASE_DIRS[mode]
+        for name in (found.detail.name, found.summary.name):
+            target_inside(self.result_dir, f"{PHASE_DIRS[mode]}/{name}",
+                          f"the {mode} LoadGen log {name}")
         self.log.info("Copying loadgen logs from %r to %r", str(found.detail.parent), str(target))
         copy_logs(found, target)
         self.detail_logs[mode] = found.detail
@@ -211,7 +215,8 @@ class ClientRun:
     # ------------------------------------------------------------------ ending
 
     def _write_client_files(self) -> None:
-        power = self.result_dir / "power"
+        power = target_inside(self.result_dir, "power/client.log", "client.log").parent
+        target_inside(self.result_dir, "power/client.json", "client.json")
         atomic_write_text(power / "client.log", self.capture.text())
         results = {
             rel: sha1_file(self.result_dir / rel)
@@ -255,7 +260,10 @@ class ClientRun:
         if reply != p.REPLY_OK:
             self.log.warning("The director reported while ending the session: %s", reply)
         for relpath in p.DOWNLOAD_WHITELIST:
-            if self.link.download(self.session_id, relpath, self.result_dir / relpath):
+            target = target_inside(self.result_dir, relpath,
+                                   f"the download of {relpath} from the director at "
+                                   f"{self.link.peer}")
+            if self.link.download(self.session_id, relpath, target):
                 fetched.append(relpath)
         self.link.exchange(p.cmd_cleanup(self.session_id), record=False)
         return fetched
@@ -284,9 +292,10 @@ class ClientRun:
         self._sync("the session")  # fails before anything is measured
         reply = link.exchange(p.cmd_new(o.label, self.client_uuid))
         try:
-            self.session_id, self.server_uuid = p.parse_new_reply(reply)
+            session_id, self.server_uuid = p.parse_new_reply(reply)
         except p.ProtocolError as err:
             raise UserError(str(err)) from None
+        self.session_id = check_session_name(session_id, link.peer)
         self.log.info("Session id is %r", self.session_id)
         if not o.no_timestamp_dir:
             self.result_dir = o.output / self.session_id
