@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "client": ("joulekit.harness.client_cli", "run a workload in lockstep with a director"),
     "loadgen": ("joulekit.harness.loadgen_cli", "run LoadGen against a SUT (the wrapped workload)"),
     "ptd-sim": ("joulekit.power_director.simulator.cli", "run the PTDaemon simulator"),
+    "ptd-launch": ("joulekit.power_director.ptd_launch", "start PTDaemon and serve its console"),
     "init": ("joulekit.submission_template.cli_init", "scaffold a submitter tree for a round"),
     "package": ("joulekit.submission_template.cli_package", "assemble and pack a submission"),
     "report": ("joulekit.insight.report_cli", "HTML report with plots of a result or tree"),

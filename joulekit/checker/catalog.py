@@ -264,6 +264,19 @@ PTD_WARNINGS = _rule(
     "Read the warning; most are benign, some point at range or connection trouble.",
     reference="stops scanning at the first warning",
 )
+CONSOLE_CAPTURED = _rule(
+    "PWR130",
+    "PTDaemon console captured",
+    "error",
+    "ptd_logs.txt must hold PTDaemon's console for each analyzer: the ranging window, the "
+    "uncertainty-activation line and every ERROR/WARNING are read from it. A director "
+    "attached to a PTDaemon it did not start (ptd://HOST:PORT) has no console to write; "
+    "that one cause is reported here instead of every PTD-log rule failing on an empty log.",
+    "Start the director on the PTDaemon host with PTDaemon in its server.conf ([ptd] ptd = "
+    "...), or run PTDaemon under 'joulekit ptd-launch --listen HOST PORT -- <ptd argv>' and "
+    "attach with ptd://HOST:PTDPORT?console=HOST:PORT; then measure again.",
+    reference="reports 'Can not find ranging time in ptd_logs.txt.'",
+)
 # -- PTD configuration --------------------------------------------------------------------
 PTD_CONFIG = _rule(
     "PWR070",

@@ -135,7 +135,7 @@ def build_config(args: argparse.Namespace) -> DirectorConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from joulekit.power_director.director.factories import make_factories
+    from joulekit.power_director.director.factories import UrlFactory, make_factories
     from joulekit.power_director.director.server import Director
 
     config = build_config(args)
@@ -159,6 +159,9 @@ def run(args: argparse.Namespace) -> int:
 
     director = Director(config, [], log, on_listen=announce, limits=limits)
     director.factories = list(make_factories(config, log, director.output_dir))
+    for factory in director.factories:
+        if isinstance(factory, UrlFactory):
+            factory.probe()
     if config.output_dir is not None:
         file_handler = logging.FileHandler(Path(config.output_dir) / "director.log")
     else:

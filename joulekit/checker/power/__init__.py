@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from joulekit.checker.findings import Finding
 from joulekit.checker.power import (
     config,
+    console,
     files,
     integrity,
     ptd,
@@ -46,6 +47,7 @@ CHECKS: tuple[Check, ...] = (
     timing.check_power_drop,
     timing.check_min_duration,
     integrity.check_results_checksum,
+    console.check_console_captured,
     ptdlog.check_uncertainty_activated,
     ptdlog.check_ptd_log,
     config.check_ptd_config,

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding, Severity
+from joulekit.checker.power.console import missing_consoles
 from joulekit.checker.power.context import PowerContext
 from joulekit.checker.registry import Rule
 from joulekit.formats.ptd_log import PtdEvent
@@ -71,8 +72,8 @@ def _facts(text: str) -> _Facts:
 
 
 def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
-    if not ctx.path("power/ptd_logs.txt").is_file():
-        return
+    if not ctx.path("power/ptd_logs.txt").is_file() or missing_consoles(ctx):
+        return  # no console at all: PWR130 names that cause once
     events = ctx.ptd_log.events
     spans = ctx.ptd_ranging_spans
     first_ranging = min((start for start, _ in spans.values()), default=len(events))

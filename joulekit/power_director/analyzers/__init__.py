@@ -3,7 +3,9 @@
 ========================================  ==================================================
 URL                                       backend
 ========================================  ==================================================
-``ptd://HOST:PORT``                       a PTDaemon already running (attach)
+``ptd://HOST:PORT``                       a PTDaemon already running (attach); add
+                                          ``?console=HOST:PORT`` where ``joulekit
+                                          ptd-launch`` serves its console
 ``sim://DEVICE[?options]``                the joulekit simulator, in-process, over real TCP
 ``visa://RESOURCE?dialect=wt300e``        a Yokogawa meter over pyvisa (direct SCPI)
 ``serial://DEVICE?dialect=wt210&baud=..`` a Yokogawa meter over pyserial (direct SCPI)
@@ -34,6 +36,7 @@ from joulekit.power_director.analyzers.base import (
 )
 from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.analyzers.ptd_process import PtdProcess, build_ptd_argv
+from joulekit.power_director.console_feed import ConsoleFeed
 from joulekit.validate import parse_float, parse_int, parse_port
 
 __all__ = [
@@ -111,6 +114,17 @@ def _host_port(url: str, netloc: str) -> tuple[str, int]:
     return host.strip("[]"), parse_port(port, f"analyzer URL {url!r}: port")
 
 
+def _console_feed(url: str, address: str | None) -> ConsoleFeed | None:
+    """``?console=HOST:PORT``: where ``joulekit ptd-launch`` serves PTDaemon's console."""
+    if address is None:
+        return None
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isascii() or not port.isdigit():
+        raise UserError(f"analyzer URL {url!r}: console={address!r} needs HOST:PORT, the "
+                        "address 'joulekit ptd-launch --listen' serves the console on")
+    return ConsoleFeed(host.strip("[]"), parse_port(port, f"analyzer URL {url!r}: console port"))
+
+
 def _number(url: str, q: dict[str, list[str]], key: str, default: float) -> float:
     """A positive finite option of an analyzer URL (a timeout, a period)."""
     text = _one(q, key)
@@ -160,6 +174,7 @@ def _from_url(url: str, *, start: bool) -> Analyzer | None:
                                   f"analyzer URL {url!r}: device_type", minimum=0) or None,
             connect_timeout=_number(url, q, "connect_timeout", 30.0),
             reply_timeout=_number(url, q, "reply_timeout", 15.0),
+            console_feed=_console_feed(url, _one(q, "console")),
         )
         _leftover(url, q)
         return analyzer

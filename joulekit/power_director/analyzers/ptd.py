@@ -39,6 +39,7 @@ from joulekit.power_director.analyzers.ptd_parse import (
     parse_statistics,
 )
 from joulekit.power_director.analyzers.ptd_process import PtdProcess
+from joulekit.power_director.console_feed import ConsoleFeed, ConsoleFeedError
 from joulekit.power_director.meters.tables import MeterModel, model_for_device_type, model_for_name
 from joulekit.power_director.meters.uncertainty import (
     UNCERTAINTY_LIMIT,
@@ -89,6 +90,7 @@ class PtdAnalyzer(Analyzer):
         reply_timeout: float = 15.0,
         reconnect_attempts: int = 3,
         reconnect_timeout: float = 10.0,
+        console_feed: ConsoleFeed | None = None,
     ) -> None:
         super().__init__(url)
         self.host = host
@@ -115,6 +117,11 @@ class PtdAnalyzer(Analyzer):
         self._go_wall = 0.0
         self._stats: Statistics | None = None
         self._closed = False
+        self.console_feed = console_feed
+        self._console_head = b""
+        self._console_start: int | None = None
+        self._console_text: str | None = None
+        self.console_problem: str | None = None
 
     # ----- naming -------------------------------------------------------------------
     @property
@@ -228,6 +235,7 @@ class PtdAnalyzer(Analyzer):
         try:
             if self.process is not None:
                 self.process.start()
+            self._mark_console()
             self._link = self._connect(self.connect_timeout)
             self._hello(self._link)
             identify = self._call("Identify", retry=False)
@@ -236,6 +244,7 @@ class PtdAnalyzer(Analyzer):
             self._identity = parse_identify(identify)
             if SIMULATOR_MARK in identify.lower():
                 self.kind = "simulator"
+            self._require_device_type(self._identity)
             self.compliant = self._identity.compliant and self.kind == "ptdaemon"
             self._model = (
                 model_for_name(identify.split(",", 18)[-1])
@@ -247,6 +256,43 @@ class PtdAnalyzer(Analyzer):
         except BaseException:
             self._shutdown()
             raise
+
+    def probe(self) -> Identity:
+        """Hello and Identify on a short connection, nothing else (no range is touched).
+
+        The director calls it at start-up so that an unreachable PTDaemon, an unknown
+        meter model or a dead console feed is reported before any client connects.
+        """
+        link = self._connect(self.connect_timeout)
+        try:
+            self._hello(link)
+            try:
+                link.send_line("Identify")
+                reply = link.read_line(self.reply_timeout)
+            except (LinkTimeout, LinkLost) as err:
+                raise self._error(f"{self.peer} did not answer Identify ({err})") from None
+        finally:
+            link.close()
+        if "," not in reply or reply.startswith(ERROR_PREFIXES):
+            raise self._error(f"{self.peer} answered Identify with {reply!r}")
+        identity = parse_identify(reply)
+        self._require_device_type(identity)
+        if self.console_feed is not None:
+            try:
+                self.console_feed.size()
+            except ConsoleFeedError as err:
+                raise self._error(str(err)) from None
+        return identity
+
+    def _require_device_type(self, identity: Identity) -> None:
+        """A PTDaemon meter whose device number is unknown cannot be recorded in
+        ``ptd_config`` (the checkers reject ``device_type: null``): refuse it now."""
+        if identity.device_type is None and self.device_type is None:
+            raise self._error(
+                f"{self.peer} identifies its meter as {identity.model!r}, which has no "
+                "known PTDaemon device number; give it in the URL, for example "
+                f"ptd://{self.host}:{self.port}?device_type=49"
+            )
 
     def identify(self) -> Identity:
         if self._identity is None:
@@ -350,7 +396,54 @@ class PtdAnalyzer(Analyzer):
             return self.process.console_text()
         if self.simulator is not None:
             return self.simulator.console_text()
+        if self.console_feed is not None and self._console_start is not None:
+            if self._console_text is None:
+                self._console_text = self._fetch_console(self.console_feed, self._console_start)
+            return self._console_text
         return None
+
+    @property
+    def console_source(self) -> str | None:
+        """Who captured the console (None: nobody did; see :attr:`console_problem`)."""
+        if self.process is not None:
+            return f"teed by the director from {self.process.name}"
+        if self.simulator is not None:
+            return "the in-process simulator"
+        if self.console_feed is not None and self.console_problem is None:
+            return self.console_feed.peer
+        return None
+
+    def _mark_console(self) -> None:
+        """Before connecting: the start-up lines and where this session's console begins.
+
+        An attached PTDaemon without a feed has no console here; that is recorded, not
+        an error: the session still measures, and ``server.json`` says what is missing.
+        """
+        feed = self.console_feed
+        if feed is None:
+            if self.process is None and self.simulator is None:
+                self.console_problem = (
+                    "the director attached to a PTDaemon it did not start "
+                    f"({self.host}:{self.port}) and has no console feed for it"
+                )
+            return
+        try:
+            self._console_head = feed.head()
+            self._console_start = feed.size()
+        except ConsoleFeedError as err:
+            raise self._error(f"cannot read PTDaemon's console: {err}") from None
+
+    def _fetch_console(self, feed: ConsoleFeed, start: int) -> str | None:
+        try:
+            body = feed.read(start, feed.size())
+        except ConsoleFeedError as err:
+            self.console_problem = f"the console could not be fetched: {err}"
+            self.warnings.append(self.console_problem)
+            return None
+        head = self._console_head
+        if start < len(head):  # the session began before PTDaemon finished starting
+            head = head[:start]
+        return (head + body).decode("utf-8", "replace")
 
     def close(self) -> None:
         """Stop a running measurement, restore the initial ranges, release everything."""

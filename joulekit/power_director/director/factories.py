@@ -19,7 +19,8 @@ from joulekit.power_director.analyzers import (
     open_analyzer,
     spawn_ptd,
 )
-from joulekit.power_director.analyzers.base import Analyzer
+from joulekit.power_director.analyzers.base import Analyzer, AnalyzerError
+from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
 
 
@@ -33,6 +34,20 @@ class UrlFactory:
 
     def __call__(self) -> Analyzer:
         return open_analyzer(self.url)
+
+    def probe(self) -> None:
+        """At director start-up: an attached PTDaemon answers and names a known meter.
+
+        Only ``ptd://`` is probed: other backends start or open their device per session.
+        """
+        if not self.url.lower().startswith("ptd:"):
+            return
+        analyzer = open_analyzer(self.url)
+        assert isinstance(analyzer, PtdAnalyzer)
+        try:
+            analyzer.probe()
+        except AnalyzerError as err:
+            raise UserError(f"analyzer {self.url}: {err}") from None
 
 
 class PtdFactory:

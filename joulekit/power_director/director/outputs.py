@@ -22,6 +22,7 @@ from joulekit.formats.ptd_out import PtdOutEntry
 from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
 from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
 from joulekit.power_director.analyzers.base import Sample
+from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.director.bank import AnalyzerBank, BankMember
 from joulekit.power_director.director.merge import merge_by_time
 from joulekit.power_director.director.provenance import (
@@ -145,6 +146,22 @@ def device_type_of(member: BankMember) -> int | None:
     return declared if isinstance(declared, int) else None
 
 
+def console_record(member: BankMember) -> dict[str, Any]:
+    """Whether PTDaemon's console reached ``ptd_logs.txt``, and if not, why.
+
+    Only PTDaemon-protocol analyzers have a console; the checker turns
+    ``captured: false`` into one finding with its fix instead of a cascade of PTD-log
+    rules failing on an empty log.
+    """
+    analyzer = member.analyzer
+    if not isinstance(analyzer, PtdAnalyzer):
+        return {}
+    source = analyzer.console_source
+    if source is not None and analyzer.console_log() is not None:
+        return {"console": {"captured": True, "by": source}}
+    return {"console": {"captured": False, "why": analyzer.console_problem or "not captured"}}
+
+
 def _kind(member: BankMember) -> str:
     identity = member.identity
     text = f"{identity.model} {identity.raw}" if identity is not None else ""
@@ -208,6 +225,7 @@ def server_summary(session: Session) -> dict[str, Any]:
             "kind": _kind(m),
             "compliant": bool(m.analyzer.compliant),
             "model": m.identity.model if m.identity else None,
+            **console_record(m),
         }
         for m in session.bank.members
     ]
