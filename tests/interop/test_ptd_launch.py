@@ -107,7 +107,7 @@ def test_hostile_requests_get_one_error_line_and_nothing_else(launched: Launched
         feed = ConsoleFeed("127.0.0.1", silent.getsockname()[1], timeout=0.5)
         with pytest.raises(ConsoleFeedError, match="failed during SIZE"):
             feed.size()
-    with pytest.raises(ConsoleFeedError, match="did not accept a connection.*ptd-launch"):
+    with pytest.raises(ConsoleFeedError, match=r"did not accept a connection.*ptd-launch"):
         ConsoleFeed("127.0.0.1", free_port(), timeout=0.5).size()
 
 
