@@ -207,6 +207,16 @@ POWER_DROP = _rule(
     "Run ranging and testing with the same workload and settings.",
     "power.power_drop.max_drop_percent",
 )
+RANGING_DURATION = _rule(
+    "PWR140",
+    "ranging and testing windows of similar length",
+    "error",
+    "Rounds v1.0-v3.0 (power-dev compliance/check.py before 992e4c2, May 2023): the "
+    "LoadGen windows of ranging and testing may differ by less than 5 % of the longer one. "
+    "Later rounds compare mean powers instead (PWR043).",
+    "Run ranging and testing with the same LoadGen settings.",
+    "power.duration.max_ranging_difference_percent",
+)
 MIN_DURATION = _rule(
     "PWR044",
     "testing window long enough",

@@ -123,7 +123,7 @@ def power_figure(
         efficiency = performance / value if performance is not None and value > 0 else None
     else:
         if not query_count:
-            raise ValueError("result_query_count is missing or zero")
+            raise ValueError(f"the query count ({rule.query_count}) is missing or zero")
         value = stats.mean_w * stats.window_s * 1000.0 / float(query_count)
         samples_per_query = rule.samples_per_query
         if inferred_from == "SingleStream":

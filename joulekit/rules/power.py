@@ -23,6 +23,9 @@ class MetricRule:
     efficiency_unit: str
     performance_key: str | None = None
     samples_per_query: int = 1
+    #: how the energy's divisor is formed: ``result_query_count`` (v2.0 on), or the v1.x
+    #: submission checkers' ``qps_with_overhead_x_window`` / ``generated_queries_x_samples``
+    query_count: str = "result_query_count"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class PowerRules:
     metrics: dict[str, MetricRule]
     power_files: dict[str, tuple[str, ...]]
     ptd_config_shape: str
+    #: rounds whose rules came and went (see docs/round-rules.md); defaults are today's
+    loadgen_clock: str = "utc"
+    uncertainty_testing_severity: str = "error"
+    power_drop_enabled: bool = True
+    max_ranging_difference_percent: float | None = None
+    server_extra_messages: int = 0
 
     @classmethod
     def from_pack(cls, pack: RulePack) -> PowerRules:
@@ -63,6 +72,7 @@ class PowerRules:
                 efficiency_unit=m["efficiency_unit"],
                 performance_key=m.get("performance_key"),
                 samples_per_query=int(m.get("samples_per_query", 1)),
+                query_count=str(m.get("query_count", "result_query_count")),
             )
             for name, m in p["metrics"].items()
         }
@@ -89,4 +99,13 @@ class PowerRules:
             metrics=metrics,
             power_files={k: tuple(v) for k, v in p["layout"]["power_files"].items()},
             ptd_config_shape=str(p["layout"]["ptd_config"]),
+            loadgen_clock=str(p["time_sync"].get("loadgen_clock", "utc")),
+            uncertainty_testing_severity=str(p["uncertainty"].get("testing_severity", "error")),
+            power_drop_enabled=bool(p["power_drop"].get("enabled", True)),
+            max_ranging_difference_percent=(
+                float(p["duration"]["max_ranging_difference_percent"])
+                if "max_ranging_difference_percent" in p["duration"]
+                else None
+            ),
+            server_extra_messages=int(p.get("session", {}).get("server_extra_messages", 0)),
         )

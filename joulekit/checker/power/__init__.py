@@ -44,6 +44,7 @@ CHECKS: tuple[Check, ...] = (
     timing.check_skew,
     timing.check_window_in_phase,
     timing.check_durations,
+    timing.check_ranging_duration,
     timing.check_power_drop,
     timing.check_min_duration,
     integrity.check_results_checksum,

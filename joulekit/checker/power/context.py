@@ -31,6 +31,16 @@ from joulekit.rules.power import PowerRules
 
 _SCENARIOS = ("SingleStream", "MultiStream", "Offline", "Server", "Interactive")
 
+#: (scenario LoadGen ran, folder it is published under) pairs the rounds allow
+INFERRED_PAIRS = frozenset(
+    {
+        ("SingleStream", "MultiStream"),
+        ("SingleStream", "Offline"),
+        ("MultiStream", "Offline"),
+        ("Server", "Interactive"),
+    }
+)
+
 
 class ResultFiles:
     """The files of one performance folder, each read at most once and only when asked.
@@ -220,11 +230,19 @@ class PowerContext:
 
     @cached_property
     def scenario(self) -> str | None:
-        """The reported scenario: the folder's for an inferred result, else LoadGen's."""
+        """The scenario the result is submitted under, which decides its metric.
+
+        An edge submitter may copy one run into another scenario's folder (an inferred
+        result); the round publishes it in the folder's unit (an Offline result from a
+        SingleStream run in watts, a MultiStream one in mJ x 8), so the folder decides
+        for the pairs the rules allow. Whether the inference itself is allowed is the
+        submission checker's question, asked of the log's effective scenario.
+        """
         ran = self.detail.scenario
-        if ran == "SingleStream" and self.folder_scenario == "MultiStream":
-            return "MultiStream"
-        return ran or self.folder_scenario
+        folder = self.folder_scenario
+        if ran and folder and (ran, folder) in INFERRED_PAIRS:
+            return folder
+        return ran or folder
 
     @cached_property
     def window(self) -> tuple[datetime, datetime] | None:
@@ -263,27 +281,49 @@ class PowerContext:
         if rule is None:
             self.figure_problem = f"no metric defined for scenario {scenario!r} in this round"
             return None
-        inferred = (
-            "SingleStream"
-            if (scenario == "MultiStream" and self.detail.scenario == "SingleStream")
-            else None
-        )
+        ran = self.detail.scenario
+        inferred = ran if ran != scenario and ran in ("SingleStream", "MultiStream") else None
         performance = None
         if rule.performance_key is not None:
             value = self.detail.get(rule.performance_key)
+            if not isinstance(value, int | float) and inferred == "SingleStream":
+                # a SingleStream run's throughput, as the round infers Offline from it
+                value = self.detail.get("result_qps_without_loadgen_overhead")
             performance = float(value) if isinstance(value, int | float) else None
-        count = self.detail.get("result_query_count")
+        count = self.query_count(rule.query_count)
         try:
             return power_figure(
                 rule,
                 self.stats,
-                query_count=float(count) if isinstance(count, int | float) else None,
+                query_count=count,
                 performance=performance,
                 inferred_from=inferred,
             )
         except ValueError as err:
             self.figure_problem = str(err)
             return None
+
+    def query_count(self, formula: str) -> float | None:
+        """Queries (or samples) the energy is divided by, by the round's formula.
+
+        LoadGen logged ``result_query_count`` only from v2.0; the v1.x submission
+        checkers rebuilt the count from what the log had (see ``docs/round-rules.md``).
+        """
+        detail = self.detail
+
+        def num(key: str) -> float | None:
+            value = detail.get(key)
+            return float(value) if isinstance(value, int | float) else None
+
+        if formula == "qps_with_overhead_x_window":
+            qps = num("result_qps_with_loadgen_overhead")
+            if qps is None or self.window is None:
+                return None
+            return qps * (self.window[1] - self.window[0]).total_seconds()
+        if formula == "generated_queries_x_samples":
+            queries, per_query = num("generated_query_count"), num("generated_samples_per_query")
+            return None if queries is None or per_query is None else queries * per_query
+        return num("result_query_count")
 
     def mean_power(self, spl: SplFile, window: tuple[datetime, datetime] | None) -> float | None:
         if window is None:

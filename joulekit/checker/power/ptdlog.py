@@ -103,11 +103,20 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], _Group] = {}
     known: dict[str, _Facts] = {}
 
+    # uncertainty above the limit while testing became an error in April 2023
+    # (power-dev 0d72c26); earlier rounds' checkers passed it on as a warning
+    uncertainty_severity: Severity = (
+        "warning" if ctx.rules.uncertainty_testing_severity == "warning" else "error"
+    )
+
     def report(rule: Rule, event: PtdEvent, message: str) -> Finding | None:
         listed[rule.id] = listed.get(rule.id, 0) + 1
         if listed[rule.id] > _MAX_LISTED:
             return None
-        return rule.finding(message, file=_FILE, line=event.line, found=event.message)
+        severity = uncertainty_severity if rule is R.UNCERTAINTY else None
+        return rule.finding(
+            message, file=_FILE, line=event.line, found=event.message, severity=severity
+        )
 
     for index, event in enumerate(events):
         if event.kind == "info":
@@ -160,7 +169,11 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     for rule_id, count in listed.items():
         if count > _MAX_LISTED:
             rule = R.UNCERTAINTY if rule_id == R.UNCERTAINTY.id else R.PTD_ERRORS
-            yield rule.finding(f"... and {count - _MAX_LISTED} more like the above", file=_FILE)
+            yield rule.finding(
+                f"... and {count - _MAX_LISTED} more like the above",
+                file=_FILE,
+                severity=uncertainty_severity if rule is R.UNCERTAINTY else None,
+            )
     for group in groups.values():
         where = "during ranging" if group.severity == "notice" else ""
         times = f" ({group.count} times, first here)" if group.count > 1 else ""

@@ -70,12 +70,15 @@ def check_window_in_phase(ctx: PowerContext) -> Iterator[Finding]:
                 )
                 continue
             value = moment.timestamp()
-            offsets: tuple[float, ...] = (0.0,)
-            if ctx.reference:
-                offsets = (0.0, -ctx.rules.dst_workaround_s, ctx.rules.dst_workaround_s)
+            base = _loadgen_offset_s(ctx)
+            offsets: tuple[float, ...] = (base,)
+            if ctx.reference or ctx.rules.loadgen_clock == "client_local":
+                dst = ctx.rules.dst_workaround_s
+                offsets = (base, base - dst, base + dst)
             if not any(low < value + off < high for off in offsets):
                 yield R.WINDOW_IN_PHASE.finding(
-                    f"{key} is outside the {phase} phase of the client",
+                    f"{key} is outside the {phase} phase of the client"
+                    + _hour_offset_note(value + base, low, high),
                     file=file,
                     line=record.line if record else None,
                     expected=f"{format_mlperf_time(from_epoch(low))} .. "
@@ -116,7 +119,32 @@ def check_min_duration(ctx: PowerContext) -> Iterator[Finding]:
         )
 
 
+def check_ranging_duration(ctx: PowerContext) -> Iterator[Finding]:
+    """Before May 2023 (power-dev 992e4c2) the checker compared the two LoadGen windows'
+    durations instead of their powers: more than 5 % apart (of the longer) failed."""
+    limit = ctx.rules.max_ranging_difference_percent
+    testing, ranging = ctx.window, ctx.ranging_window
+    if limit is None or testing is None or ranging is None:
+        return
+    t = (testing[1] - testing[0]).total_seconds()
+    r = (ranging[1] - ranging[0]).total_seconds()
+    longer = max(t, r)
+    if longer <= 0:
+        return
+    diff = abs(r - t) / longer * 100.0
+    if diff >= limit:
+        yield R.RANGING_DURATION.finding(
+            f"the ranging window lasts {r:.1f} s and the testing window {t:.1f} s: "
+            f"{diff:.1f} % apart",
+            file="run_1/mlperf_log_detail.txt",
+            expected=f"< {limit:g} % of the longer",
+            found=f"{diff:.1f} %",
+        )
+
+
 def check_power_drop(ctx: PowerContext) -> Iterator[Finding]:
+    if not ctx.rules.power_drop_enabled:
+        return
     testing = ctx.mean_power(ctx.spl, ctx.window)
     ranging = ctx.mean_power(ctx.ranging_spl, ctx.ranging_window)
     if testing is None or ranging is None or ranging <= 0:
@@ -131,3 +159,25 @@ def check_power_drop(ctx: PowerContext) -> Iterator[Finding]:
             expected=f">= -{ctx.rules.max_drop_percent:g} %",
             found=f"{change:.1f} %",
         )
+
+
+def _loadgen_offset_s(ctx: PowerContext) -> float:
+    """Seconds to add to LoadGen's times to get UTC.
+
+    v1.0 LoadGen logged power_begin/power_end in the SUT's local time; that round's
+    checker added client.json ``timezone`` (Python's ``time.timezone``: seconds west of
+    UTC, standard time, hence the +-3600 s allowance for daylight saving time)."""
+    if ctx.rules.loadgen_clock != "client_local":
+        return 0.0
+    zone = ctx.client_raw.get("timezone")
+    return float(zone) if isinstance(zone, int | float) and not isinstance(zone, bool) else 0.0
+
+
+def _hour_offset_note(value: float, low: float, high: float) -> str:
+    """Say so when shifting by a whole number of hours would put the time in the phase:
+    a time-zone (or DST) offset rather than a different run."""
+    middle = (low + high) / 2
+    hours = round((middle - value) / 3600)
+    if hours and low < value + hours * 3600 < high:
+        return f" (exactly {hours:+d} h away: a time-zone offset between the clocks)"
+    return ""
