@@ -9,6 +9,7 @@ lines and for the bytes its session produced (``ptd://HOST:PORT?console=HOST:POR
 
 The protocol is one ASCII request line, one reply, any number per connection::
 
+    ARGV              -> "<n>\\n" + n bytes: the PTDaemon command line, a JSON list
     HEAD              -> "<n>\\n" + n bytes: the start-up lines, up to the first
                          "Waiting for a connection..." (where the uncertainty check is
                          announced)
@@ -25,6 +26,7 @@ names a path, offsets are bounded by the file, and each connection has a deadlin
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import socketserver
 import threading
@@ -118,6 +120,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _answer(self, words: list[str]) -> bytes:
         console = self.server.console
+        if words == ["ARGV"]:
+            body = json.dumps(self.server.argv).encode()
+            return b"%d\n" % len(body) + body
         if words == ["HEAD"]:
             body = console.head()
             return b"%d\n" % len(body) + body
@@ -128,7 +133,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 return b"ERROR READ needs two non-negative integers\n"
             body = console.read(int(words[1]), int(words[2]))
             return b"%d\n" % len(body) + body
-        return b"ERROR unknown request; use HEAD, SIZE or READ <offset> <max>\n"
+        return b"ERROR unknown request; use ARGV, HEAD, SIZE or READ <offset> <max>\n"
 
 
 class ConsoleServer(socketserver.ThreadingTCPServer):
@@ -137,8 +142,11 @@ class ConsoleServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, console: ConsoleFile, host: str, port: int) -> None:
+    def __init__(
+        self, console: ConsoleFile, host: str, port: int, argv: list[str] | None = None
+    ) -> None:
         self.console = console
+        self.argv = list(argv or [])
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__((host, port), _Handler)
 
@@ -196,6 +204,16 @@ class ConsoleFeed:
 
     def head(self) -> bytes:
         return self._body("HEAD")
+
+    def argv(self) -> list[str]:
+        """The PTDaemon command line the launcher started (empty if it gave none)."""
+        try:
+            value = json.loads(self._body("ARGV"))
+        except ValueError:
+            raise ConsoleFeedError(f"{self.peer} sent a command line that is not JSON") from None
+        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+            raise ConsoleFeedError(f"{self.peer} sent a command line that is not a list")
+        return value
 
     def size(self) -> int:
         sock, reader = self._session()

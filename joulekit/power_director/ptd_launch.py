@@ -106,7 +106,7 @@ class Launch:
                 "give another --console FILE"
             )
         try:
-            self.server = ConsoleServer(self.console, host, port)
+            self.server = ConsoleServer(self.console, host, port, argv)
         except OSError as err:
             raise UserError(
                 f"cannot serve the console on {host}:{port}: {err.strerror or err}; "

@@ -4,7 +4,8 @@ testing, then the reference checker (power-dev c4b3ad8, run as an external progr
 
 Directors: the reference director starting ``joulekit-ptd`` as its PTDaemon binary; our
 director attached to ``joulekit-ptd`` running under ``joulekit ptd-launch`` (which serves
-the console); our director starting ``joulekit-ptd`` from a reference ``server.conf``.
+the console); our director starting ``joulekit-ptd`` from a reference ``server.conf``;
+and our director with its in-process simulator (``sim://49``), with the reference client.
 Clients: the reference client and ours. The only reference checks allowed to fail are
 the identity checks, with their exact messages, and ``joulekit check`` must find the
 reference's testing watts. One more pipeline, our director attached without a console
@@ -114,6 +115,10 @@ def _start_director(tmp: Path, director: str) -> tuple[list[subprocess.Popen[byt
         conf = _server_conf(tmp / "server.conf", ptd, listen, ptd_port)
         started.append(_popen(_joulekit_director("-c", str(conf), "--output",
                                                  str(tmp / "sessions")), log))  # fmt: skip
+    elif director == "simulator":  # our director's in-process simulator (sim://49)
+        started.append(_popen(_joulekit_director(
+            "--analyzer", "sim://49", "--listen", "127.0.0.1", str(listen),
+            "--output", str(tmp / "sessions")), log))  # fmt: skip
     else:  # attached: PTDaemon's stand-in runs on its own, the director attaches to it
         ptd_argv = [str(ptd), "-l", str(tmp / "ptd.log"), "-p", str(ptd_port), "49",
                     "/dev/ttyUSB0"]  # fmt: skip
@@ -165,13 +170,15 @@ def _pipeline(tmp: Path, director: str, client: str) -> tuple[Path, str]:
     return out, director_log.read_text()
 
 
-#: (director, client) → tree; every director with both clients, and the attached
-#: director without a console feed (which must give one clear finding)
-PIPELINES = [
+#: (director, client) → tree: every director with both clients, our director with its
+#: in-process simulator (sim://49), and the attached director without a console feed
+#: (which must give one clear finding)
+MIXES = [
     (director, client)
     for director in ("reference", "attached", "launching")
     for client in ("reference", "joulekit")
-] + [("attached-no-console", "joulekit")]
+] + [("simulator", "reference")]
+PIPELINES = [*MIXES, ("attached-no-console", "joulekit")]
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +266,7 @@ def _tree(trees: dict[tuple[str, str], Any], director: str, client: str) -> tupl
     return tree, director_log
 
 
-@pytest.mark.parametrize(("director", "client"), PIPELINES[:6])
+@pytest.mark.parametrize(("director", "client"), MIXES)
 def test_every_mix_fails_only_the_identity_checks(
     trees: dict[tuple[str, str], Any], director: str, client: str
 ) -> None:
@@ -268,6 +275,10 @@ def test_every_mix_fails_only_the_identity_checks(
     # the ranging window is in ptd_logs.txt: through the reference director's buffered
     # tee, through our director's own tee, and through ptd-launch's feed
     assert "_ranging'" in ptd_logs and ptd_logs.count("Completed test") >= 1
+    if director == "attached":  # ptd-launch told the director the command line it ran
+        config = json.loads((tree / "power" / "server.json").read_text())["ptd_config"][0]
+        assert Path(config["command"][0]).name == "joulekit-ptd"
+        assert (config["device_type"], config["device_port"]) == (49, "/dev/ttyUSB0")
     failed = {name: msg for name, msg in _reference_check(tree).items() if msg is not None}
     expected = dict(IDENTITY_FAILURES)
     if client == "joulekit":

@@ -81,6 +81,7 @@ def test_a_session_slice_is_the_console_byte_for_byte(launched: Launched) -> Non
     time.sleep(1.0)
     analyzer.stop()
     analyzer.close()
+    assert analyzer.ptd_argv[-4:] == ["-p", str(launched.ptd_port), "49", "/dev/ttyUSB0"]
     console = analyzer.console_log()
     assert console is not None and analyzer.console_source == feed.peer
     written = launched.console.read_bytes()

@@ -122,6 +122,8 @@ class PtdAnalyzer(Analyzer):
         self._console_start: int | None = None
         self._console_text: str | None = None
         self.console_problem: str | None = None
+        #: the command line ``joulekit ptd-launch`` started PTDaemon with (attach mode)
+        self.ptd_argv: list[str] = []
 
     # ----- naming -------------------------------------------------------------------
     @property
@@ -428,6 +430,7 @@ class PtdAnalyzer(Analyzer):
                 )
             return
         try:
+            self.ptd_argv = feed.argv()
             self._console_head = feed.head()
             self._console_start = feed.size()
         except ConsoleFeedError as err:

@@ -52,6 +52,55 @@ def build_ptd_argv(
     return argv
 
 
+#: PTDaemon flags that take a value (``-l FILE``, ``-p PORT``...), and flags that do not
+_VALUED_FLAGS = frozenset({"-l", "-p", "-b", "-c", "-d", "-B", "-V", "-A", "-C", "-i", "-h"})
+_INTERFACE_FLAGS = ("-g", "-y", "-n", "-U")
+_DC_FLAG = "-D"
+
+
+def ptd_config_from_argv(argv: Sequence[str]) -> dict[str, object] | None:
+    """The ``ptd_config`` entry for a PTDaemon command line (the inverse of
+    :func:`build_ptd_argv`), or None when the line does not end in ``<type> <port>``.
+
+    ``joulekit ptd-launch`` reports the argv it started, so a director attached to that
+    PTDaemon records the same configuration the reference director records for one it
+    started itself (the reference checker reads ``-c`` from it for a WT330 multichannel).
+    """
+    args = list(argv)[1:]
+    positional: list[str] = []
+    interface = ""
+    dc: str | None = None
+    channel: list[int] | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _VALUED_FLAGS and i + 1 < len(args):
+            if arg == "-c":
+                try:
+                    channel = [int(c) for c in args[i + 1].split(",")]
+                except ValueError:
+                    return None
+            i += 2
+            continue
+        if arg in _INTERFACE_FLAGS:
+            interface = arg
+        elif arg == _DC_FLAG:
+            dc = arg
+        elif not arg.startswith("-"):
+            positional.append(arg)
+        i += 1
+    if len(positional) != 2 or not positional[0].isdigit():
+        return None
+    return {
+        "command": list(argv),
+        "device_type": int(positional[0]),
+        "interface_flag": interface,
+        "dc_flag": dc,
+        "device_port": positional[1],
+        "channel": channel,
+    }
+
+
 class PtdProcess:
     """One PTDaemon child process with its console teed to ``console_path``."""
 

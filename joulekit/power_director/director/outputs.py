@@ -23,6 +23,7 @@ from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
 from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
 from joulekit.power_director.analyzers.base import Sample
 from joulekit.power_director.analyzers.ptd import PtdAnalyzer
+from joulekit.power_director.analyzers.ptd_process import ptd_config_from_argv
 from joulekit.power_director.director.bank import AnalyzerBank, BankMember
 from joulekit.power_director.director.merge import merge_by_time
 from joulekit.power_director.director.provenance import (
@@ -197,14 +198,21 @@ def ptd_config(session: Session) -> list[dict[str, Any]]:
         if isinstance(configured, dict):
             entries.append(dict(configured))
             continue
+        analyzer = member.analyzer
+        launched = isinstance(analyzer, PtdAnalyzer) and ptd_config_from_argv(analyzer.ptd_argv)
+        if launched:  # attached through ptd-launch: the command line it started
+            entries.append(launched)
+            continue
+        device_type = device_type_of(member)
+        channels = list(getattr(analyzer, "channels", ()) or ())
         entries.append(
             {
                 "command": [],
-                "device_type": device_type_of(member),
+                "device_type": device_type,
                 "interface_flag": "",
-                "dc_flag": None,
-                "device_port": member.analyzer.url,
-                "channel": None,
+                "dc_flag": "-D" if device_type is not None and device_type > 500 else None,
+                "device_port": analyzer.url,
+                "channel": channels or None,
             }
         )
     return entries
