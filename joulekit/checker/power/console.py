@@ -36,7 +36,9 @@ def missing_consoles(ctx: PowerContext) -> list[tuple[int, str]]:
             why = console.get("why")
             missing[index] = str(why) if why else "the director recorded no console"
     log = ctx.ptd_log
-    written = {e.analyzer for e in log.events} | {o.analyzer for o in log.other}
+    written = {e.analyzer for e in log.events} | {
+        o.analyzer for o in log.other if o.kind != "header"
+    }
     for index in log.analyzers or ([] if written else [1]):
         if index not in written and index not in missing:
             missing[index] = "its section of ptd_logs.txt is empty"
