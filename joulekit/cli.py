@@ -14,8 +14,8 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from joulekit import __version__
-from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+from joulekit import __version__, signals
+from joulekit.errors import EXIT_USER_ERROR, UserError
 
 #: command name -> (module that registers it, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -80,15 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
+        signals.install()  # SIGTERM and SIGHUP end the command as Ctrl-C does
         parser = build_parser(command)
         args = parser.parse_args(args_list)
         return int(args.func(args))
     except UserError as err:
         print(f"joulekit {command}: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print(f"joulekit {command}: interrupted; what was measured is kept.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as stop:
+        if isinstance(stop, signals.Interrupted):  # it says what was kept, and where
+            said = one_line(str(stop))
+        else:
+            how = f" ({signals.describe()})" if signals.received() is not None else ""
+            said = f"interrupted; what was measured is kept{how}"
+        print(f"joulekit {command}: {said}.", file=sys.stderr)
+        return signals.exit_code()
     except BrokenPipeError:
         return 0
     except OSError as err:

@@ -263,7 +263,11 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
         error = str(err)
     except KeyboardInterrupt:
         workload.interrupted = True
-        error = "interrupted by Ctrl-C between phases; the director dropped the session"
+        from joulekit import signals
+
+        signals.ignore_ctrl_c()  # until the director is stopped; restored below
+        error = (f"interrupted by {signals.describe()} between phases; the director "
+                 "dropped the session")
     finally:
         signal.signal(signal.SIGINT, previous)
     completed = error is None

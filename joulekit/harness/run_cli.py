@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from joulekit.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, UserError
+from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.harness.loadgen_cli import (
     add_settings_arguments,
     add_sut_arguments,
@@ -117,7 +117,13 @@ def main(args: argparse.Namespace) -> int:
                         f"(what happened: {outcome.output / 'outcome.json'})")
     render(outcome, console)
     if outcome.interrupted:
-        return EXIT_INTERRUPTED
+        import sys
+
+        from joulekit import signals
+
+        print(f"joulekit run: interrupted by {signals.describe()}; what was measured is kept "
+              f"in {outcome.output}", file=sys.stderr, flush=True)
+        return signals.exit_code()
     if not outcome.completed or outcome.other_failures:
         return EXIT_ERRORS
     return EXIT_OK

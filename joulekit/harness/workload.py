@@ -9,6 +9,9 @@ Ctrl-C during a phase stops LoadGen, then turns into an ordinary workload failur
 the client then stops the phase and ends the session as it does for any failure, so
 the director writes what it measured and restores its ranges. Further Ctrl-C presses
 are ignored until that is done, because a second one would cut the session short.
+SIGTERM and SIGHUP take the same path (:mod:`joulekit.signals`). LoadGen runs in a
+process group of its own, so the stop reaches it, and whatever it started, from us
+— not from the terminal — whichever signal it was.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from joulekit import signals
 from joulekit.harness.client import WorkloadContext
 
 GRACE_S = 10.0
@@ -134,14 +138,15 @@ class LoadgenWorkload:
                 env["PYTHONPATH"] = os.pathsep.join(
                     p for p in (os.getcwd(), env.get("PYTHONPATH", "")) if p)
             proc = subprocess.Popen(self.command(context.mode, log_dir.resolve()), stdout=out,
-                                    stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
-            if self.on_start is not None:
-                self.on_start(context.mode, proc)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=env, cwd=self.cwd, process_group=0)
             try:
+                if self.on_start is not None:
+                    self.on_start(context.mode, proc)
                 code = proc.wait()
             except KeyboardInterrupt:
                 self._stop_after_interrupt(proc)
-                raise WorkloadFailed("interrupted by Ctrl-C") from None
+                raise WorkloadFailed(f"interrupted by {signals.describe()}") from None
         if code != 0:
             raise WorkloadFailed(f"joulekit loadgen exited with code {code}: "
                                  + " | ".join(tail(out_path)))
@@ -149,15 +154,7 @@ class LoadgenWorkload:
     def _stop_after_interrupt(self, proc: subprocess.Popen[bytes]) -> None:
         self.interrupted = True
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # restored by the caller
-        try:
-            proc.wait(GRACE_S)  # it got the same SIGINT from the terminal
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            try:
-                proc.wait(GRACE_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        signals.stop_child(proc, GRACE_S)
 
 
 def ranging_rate(ranging_logs: Path) -> float | None:

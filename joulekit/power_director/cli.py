@@ -12,13 +12,11 @@ import argparse
 import dataclasses
 import logging
 import math
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.power_director.config import (
     COMPLIANT_SETTLE_SECONDS,
@@ -169,11 +167,7 @@ def run(args: argparse.Namespace) -> int:
     file_handler.setFormatter(logging.Formatter(SERVER_FORMAT))
     log.addHandler(file_handler)
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_term)
+    signals.install()  # SIGTERM/SIGHUP: end the session, write its files, exit 143/129
     try:
         director.serve_forever()
     finally:

@@ -11,12 +11,15 @@ samples and restores its ranges — and the run then stops with one clear senten
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text, sha1_file
 from joulekit.formats.power_json import write_power_document
@@ -89,6 +92,8 @@ class ClientRun:
         self.time_checks: list[dict[str, Any]] = []
         self.not_valid: list[str] = []
         self.corrected = False
+        #: the workload was stopped by Ctrl-C or a stop signal
+        self.interrupted = False
 
     # ------------------------------------------------------------------ clocks
 
@@ -192,9 +197,15 @@ class ClientRun:
         self._check_director(f"{mode} workload start")
         self._notify(mode, "workload")
         self.log.info("Running the workload %r", describe(self.o.workload))
-        failure = run_workload(
-            self.o.workload, WorkloadContext(mode, self.o.loadgen_logs, self.session_id)
-        )
+        try:
+            failure = run_workload(
+                self.o.workload, WorkloadContext(mode, self.o.loadgen_logs, self.session_id)
+            )
+        except KeyboardInterrupt:
+            # the workload is stopped; end the phase and the session as for a failure
+            signals.ignore_ctrl_c()
+            self.interrupted = True
+            failure = f"interrupted by {signals.describe()}"
         stamps.append(self._stamp())
         self._check_director(f"{mode} workload end")
         self._notify(mode, "stop")
@@ -314,10 +325,11 @@ class ClientRun:
             self.log.error("%s", failure, extra={FILE_ONLY: True})
             self.not_valid.append(str(failure))
             self._finish()
-            raise UserError(
-                f"{failure}; the session was ended (the director restored its ranges) and "
-                f"what was measured is kept in {self.result_dir}"
-            ) from None
+            message = (f"{failure}; the session was ended (the director restored its ranges) "
+                       f"and what was measured is kept in {self.result_dir}")
+            if self.interrupted:
+                raise signals.Interrupted(message) from None
+            raise UserError(message) from None
         downloaded = self._finish()
         return ClientResult(
             result_dir=self.result_dir,
@@ -333,8 +345,11 @@ class ClientRun:
 def run_client(options: ClientOptions) -> ClientResult:
     """Run ranging then testing against a director; raises :class:`UserError` on failure."""
     run = ClientRun(options)
+    ctrl_c = signal.getsignal(signal.SIGINT)  # an interrupt sets it to ignored
     try:
         return run.run()
     finally:
+        if ctrl_c is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, ctrl_c)
         for handler in list(run.log.handlers):
             run.log.removeHandler(handler)

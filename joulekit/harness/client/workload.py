@@ -4,6 +4,11 @@ A shell workload runs like the reference's (``shell=True``) with
 ``JOULEKIT_POWER_MODE`` and ``JOULEKIT_LOADGEN_LOGS`` in its environment; a callable gets
 the same facts as a :class:`WorkloadContext`. A failure of either is returned as a
 sentence, never raised, so the client can still end the session cleanly.
+
+The one exception is an interrupt (Ctrl-C, SIGTERM, SIGHUP): a shell workload runs in
+a process group of its own, so the interrupt reaches it, and all it started, from us
+(:func:`joulekit.signals.stop_child`); once it is stopped and reaped the interrupt is
+raised on, and the client ends the phase and the session.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from __future__ import annotations
 import os
 import subprocess
 
+from joulekit import signals
 from joulekit.harness.client.options import Workload, WorkloadContext
+
+#: how long a stopped workload may take to write its logs before it is terminated
+GRACE_S = 10.0
 
 
 def describe(workload: Workload) -> str:
@@ -28,11 +37,18 @@ def run_workload(workload: Workload, context: WorkloadContext) -> str | None:
         env["JOULEKIT_LOADGEN_LOGS"] = str(context.loadgen_logs)
         env["JOULEKIT_SESSION_ID"] = context.session_id
         try:
-            done = subprocess.run(workload, shell=True, env=env, check=False)
+            proc = subprocess.Popen(workload, shell=True, env=env, stdin=subprocess.DEVNULL,
+                                    process_group=0)
         except OSError as err:
             return f"the workload command could not start: {err}"
-        if done.returncode != 0:
-            return f"the workload command exited with code {done.returncode}"
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            signals.ignore_ctrl_c()  # a second press would leave the workload running
+            signals.stop_child(proc, GRACE_S)
+            raise
+        if code != 0:
+            return f"the workload command exited with code {code}"
         return None
     try:
         workload(context)

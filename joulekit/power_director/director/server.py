@@ -127,7 +127,9 @@ class Director:
             try:
                 self._accept_loop(server)
             except KeyboardInterrupt:
-                self.stop_reason = "the director was interrupted (Ctrl-C or a stop signal)"
+                from joulekit import signals
+
+                self.stop_reason = f"the director was interrupted ({signals.describe()})"
                 raise
             finally:
                 self.shutdown.set()
