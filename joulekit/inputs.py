@@ -43,7 +43,9 @@ def split_host_port(text: str, default_port: int) -> tuple[str, int]:
 
 
 def _port(text: str) -> int:
-    if not text.strip().isdigit() or not 0 <= int(text) <= MAX_PORT:
+    text = text.strip()
+    # isdigit() alone accepts '²' and other digits int() refuses: ASCII digits only
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
         raise ValueError(f"port {text!r} is not a number from 0 to {MAX_PORT}")
     return int(text)
 

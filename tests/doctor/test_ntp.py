@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from joulekit.harness.doctor.ntp import check_ntp_offset, split_host_port
 from joulekit.harness.doctor.result import Status
 
@@ -68,3 +70,10 @@ def test_host_port_forms() -> None:
     assert split_host_port("127.0.0.1:1234", 123) == ("127.0.0.1", 1234)
     assert split_host_port("[::1]:5", 123) == ("::1", 5)
     assert split_host_port("::1", 123) == ("::1", 123)
+
+
+def test_a_non_ascii_digit_port_is_a_value_error_that_names_it() -> None:
+    # '²'.isdigit() is True but int('²') raises: the check must say which port is wrong
+    for text in ("ntp.example.org:²", "ntp.example.org:١٢٣"):
+        with pytest.raises(ValueError, match="is not a number from 0 to 65535"):
+            split_host_port(text, 123)
