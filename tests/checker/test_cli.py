@@ -76,7 +76,7 @@ def test_round_override_and_compat_reference(capsys: pytest.CaptureFixture[str])
 
 
 def test_explain_prints_rule_threshold_and_source(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "check", "--explain", "PWR040", "--round", "v1.1")
+    code, out = run(capsys, "check", "--explain", "PWR040", "--round", "v2.1")
     assert code == 0
     assert "client/server clocks agree" in out
     assert "max_skew_ms = 500" in out and "Source:" in out
