@@ -6,12 +6,14 @@ results repository (``OUT/inference_results_v1.0/...``), each holding every publ
 checker first by what it says about results the rounds already accepted: every error
 printed here is either a rule the round had (with its evidence) or a bug of ours.
 
-Per round it prints: results, results with errors, results whose errors all vanish
-under ``--compat reference`` (errors that are ours only), figures computed, figures in
-the wrong unit for the scenario the result is submitted under (its folder), no figure,
-figures that equal the published one (when a published table is given with
-``--published``: a round's ``summary_results.json``), the count of results per error
-rule id, and wall time.
+Per round it prints: results, results with errors, results with errors that the round's
+reference checker accepted (``only ours``: with ``--power-dev``, the round's own
+power-dev ``compliance/check.py`` run per distinct folder, see
+``tools/reference_agreement.py``; without it, the ``--compat reference`` pass), figures
+computed, figures in the wrong unit for the scenario the result is submitted under (its
+folder), no figure, figures that equal the published one (when a published table is
+given with ``--published``: a round's ``summary_results.json``), the count of results
+per error rule id, wall time, and with ``--power-dev`` the agreement per reference check.
 
     .venv/bin/python tools/validate_corpus.py /work/corpus --jobs 2
     .venv/bin/python tools/validate_corpus.py /work/corpus --round v1.0 --no-reference
@@ -34,6 +36,9 @@ from typing import Any
 
 from joulekit.checker import CheckOptions, check_path
 from joulekit.checker.report import ResultReport
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference_agreement as ra  # a sibling tool, not a package
 
 #: the unit each scenario folder is published in, whatever scenario LoadGen ran
 FOLDER_UNIT = {
@@ -62,6 +67,7 @@ class RoundTable:
     per_rule: Counter[str] = field(default_factory=Counter)
     warnings_per_rule: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
+    agreement: ra.Agreement | None = None
 
 
 def _error_rules(report: ResultReport) -> set[str]:
@@ -109,15 +115,26 @@ def judge_round(
     reference: bool,
     published: dict[str, tuple[float, str]],
     lines: list[dict[str, Any]],
+    power_dev: Path | None = None,
 ) -> RoundTable:
     table = RoundTable(round_dir.name.removeprefix("inference_results_"))
     start = time.perf_counter()
     report = check_path(round_dir, CheckOptions(), jobs=jobs)
+    table.wall_s = time.perf_counter() - start
     ref_errors: dict[str, set[str]] = {}
-    if reference:
+    if power_dev is not None and table.name in ra.ROUND_COMMITS:
+        # the round's own reference checker, as an external program
+        script = ra.extract_checker(power_dev, table.name, Path("/tmp/joulekit-reference"))
+        verdicts, distinct = ra.run_many(script, [Path(r.path) for r in report.results], jobs)
+        agreement = ra.Agreement(distinct=distinct)
+        for result in report.results:
+            verdict = verdicts[result.path]
+            agreement.add(result.path, _error_rules(result), verdict)
+            ref_errors[result.path] = set(verdict.failed | verdict.crashed)
+        table.agreement = agreement
+    elif reference:
         ref = check_path(round_dir, CheckOptions(compat="reference"), jobs=jobs)
         ref_errors = {r.path: _error_rules(r) for r in ref.results}
-    table.wall_s = time.perf_counter() - start
     for result in report.results:
         table.results += 1
         errors = _error_rules(result)
@@ -189,6 +206,9 @@ def print_tables(tables: list[RoundTable], reference: bool) -> None:
         warned = ", ".join(f"{r} {n}" for r, n in sorted(t.warnings_per_rule.items())) or "none"
         print(f"{t.name}: results with an error, per rule: {rules}")
         print(f"{t.name}: results with a warning, per rule: {warned}")
+    for t in tables:
+        if t.agreement is not None:
+            ra.print_agreement(t.name, t.agreement)
 
 
 def main() -> int:
@@ -201,6 +221,9 @@ def main() -> int:
     parser.add_argument("--published", action="append", default=[],
                         help="a summary_results.json with the published figures")
     parser.add_argument("--json", help="write one JSON line per result here")
+    parser.add_argument("--power-dev", type=Path,
+                        help="power-dev git directory: judge 'only ours' against each "
+                             "round's own reference checker (run per distinct folder)")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     rounds = sorted(p for p in corpus.glob("inference_results_v*") if p.is_dir())
@@ -212,7 +235,8 @@ def main() -> int:
     published = load_published(args.published)
     lines: list[dict[str, Any]] = []
     tables = [
-        judge_round(r, args.jobs, not args.no_reference, published, lines) for r in rounds
+        judge_round(r, args.jobs, not args.no_reference, published, lines, args.power_dev)
+        for r in rounds
     ]
     print_tables(tables, not args.no_reference)
     if args.json:
