@@ -6,16 +6,19 @@ results repository (``OUT/inference_results_v1.0/...``), each holding every publ
 checker first by what it says about results the rounds already accepted: every error
 printed here is either a rule the round had (with its evidence) or a bug of ours.
 
-Per round it prints: results, results with errors, results with errors that the round's
-reference checker accepted (``only ours``: with ``--power-dev``, the round's own
-power-dev ``compliance/check.py`` run per distinct folder, see
-``tools/reference_agreement.py``; without it, the ``--compat reference`` pass), figures
-computed, figures in the wrong unit for the scenario the result is submitted under (its
-folder), no figure, figures that equal the published one (when a published table is
-given with ``--published``: a round's ``summary_results.json``), the count of results
-per error rule id, wall time, and with ``--power-dev`` the agreement per reference check.
+Per round it prints: results; results with errors; results with errors that the round's
+reference checker accepted (``only ours``: with ``--power-dev`` the round's own power-dev
+``compliance/check.py``, run per distinct folder by ``tools/reference_agreement.py``,
+else the ``--compat reference`` pass); figures computed; figures in the wrong unit for
+the scenario the result is submitted under (its folder); no figure; figures equal to the
+round's (with ``--figures-from``, the figure the round's own submission checker computes
+for the folder, see ``tools/round_figures.py``; or a ``summary_results.json`` given with
+``--published``); results per error rule id; wall time; with ``--power-dev`` the
+agreement per reference check.
 
-    .venv/bin/python tools/validate_corpus.py /work/corpus --jobs 2
+    .venv/bin/python tools/validate_corpus.py /work/corpus --jobs 2 \
+        --power-dev /work/.mirror/mlcommons+power-dev/repo \
+        --figures-from /work/.mirror/mlcommons+inference/repo
     .venv/bin/python tools/validate_corpus.py /work/corpus --round v1.0 --no-reference
 
 A round is a subfolder ``inference_results_vX.Y``; ``--round`` keeps only the named ones.
@@ -39,6 +42,7 @@ from joulekit.checker.report import ResultReport
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference_agreement as ra  # a sibling tool, not a package
+import round_figures as rf
 
 #: the unit each scenario folder is published in, whatever scenario LoadGen ran
 FOLDER_UNIT = {
@@ -68,6 +72,7 @@ class RoundTable:
     warnings_per_rule: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
     agreement: ra.Agreement | None = None
+    figure_examples: list[str] = field(default_factory=list)
 
 
 def _error_rules(report: ResultReport) -> set[str]:
@@ -116,11 +121,18 @@ def judge_round(
     published: dict[str, tuple[float, str]],
     lines: list[dict[str, Any]],
     power_dev: Path | None = None,
+    figures_from: Path | None = None,
 ) -> RoundTable:
     table = RoundTable(round_dir.name.removeprefix("inference_results_"))
     start = time.perf_counter()
     report = check_path(round_dir, CheckOptions(), jobs=jobs)
     table.wall_s = time.perf_counter() - start
+    theirs_by_path: dict[str, dict[str, object]] = {}
+    if figures_from is not None:
+        theirs_by_path = rf.round_figures(
+            figures_from, table.name, [Path(r.path) for r in report.results],
+            Path("/tmp/joulekit-reference"),
+        )
     ref_errors: dict[str, set[str]] = {}
     if power_dev is not None and table.name in ra.ROUND_COMMITS:
         # the round's own reference checker, as an external program
@@ -155,7 +167,17 @@ def judge_round(
             if FOLDER_UNIT.get(folder) not in (None, figure.unit):
                 table.wrong_unit += 1
             theirs = published.get(_location(result.path))
-            if theirs is not None:
+            round_value = theirs_by_path.get(result.path, {}).get("value")
+            if isinstance(round_value, float):
+                table.published += 1
+                if rf.same_figure(figure.value, figure.unit, round_value):
+                    table.figure_exact += 1
+                elif len(table.figure_examples) < 5:
+                    table.figure_examples.append(
+                        f"{result.path}: ours {figure.value!r} {figure.unit}, "
+                        f"round's checker {round_value!r}"
+                    )
+            elif theirs is not None:
                 table.published += 1
                 if _same_figure(figure.value, figure.unit, theirs):
                     table.figure_exact += 1
@@ -207,6 +229,9 @@ def print_tables(tables: list[RoundTable], reference: bool) -> None:
         print(f"{t.name}: results with an error, per rule: {rules}")
         print(f"{t.name}: results with a warning, per rule: {warned}")
     for t in tables:
+        for example in t.figure_examples:
+            print(f"{t.name}: figure differs: {example}")
+    for t in tables:
         if t.agreement is not None:
             ra.print_agreement(t.name, t.agreement)
 
@@ -224,6 +249,9 @@ def main() -> int:
     parser.add_argument("--power-dev", type=Path,
                         help="power-dev git directory: judge 'only ours' against each "
                              "round's own reference checker (run per distinct folder)")
+    parser.add_argument("--figures-from", type=Path,
+                        help="mlcommons/inference git directory: compare every figure with "
+                             "the one the round's submission checker computes")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     rounds = sorted(p for p in corpus.glob("inference_results_v*") if p.is_dir())
@@ -235,7 +263,8 @@ def main() -> int:
     published = load_published(args.published)
     lines: list[dict[str, Any]] = []
     tables = [
-        judge_round(r, args.jobs, not args.no_reference, published, lines, args.power_dev)
+        judge_round(r, args.jobs, not args.no_reference, published, lines, args.power_dev,
+                    args.figures_from)
         for r in rounds
     ]
     print_tables(tables, not args.no_reference)
