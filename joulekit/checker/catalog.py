@@ -364,6 +364,18 @@ TIME_WEIGHTED = _rule(
     "power.energy.time_weighted_max_diff_percent",
     reference=ABSENT,
 )
+# -- the run itself recorded a lost peer -------------------------------------------------
+LOST_PEER = _rule(
+    "PWR110",
+    "no peer lost mid-session",
+    "error",
+    "The director lost an analyzer or its client, or the client lost the director, while "
+    "the session ran (joulekit.lost in server.json or client.json): the tree holds the "
+    "samples taken until then, not a whole run.",
+    "Find out why the peer went (its log, the network, the meter's power), fix it, and "
+    "measure again; the kept samples can explain the failure but are not a result.",
+    reference=ABSENT,
+)
 # -- a tree safe to read (the reference follows links and opens whatever it finds) ------
 UNSAFE_LINK = _rule(
     "PWR120",

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from joulekit import signals
 from joulekit.harness.client import WorkloadContext
+from joulekit.harness.client.workload import wait_unless
 
 GRACE_S = 10.0
 TAIL_LINES = 6
@@ -143,10 +144,13 @@ class LoadgenWorkload:
             try:
                 if self.on_start is not None:
                     self.on_start(context.mode, proc)
-                code = proc.wait()
+                code = wait_unless(proc, context.cancelled)
             except KeyboardInterrupt:
                 self._stop_after_interrupt(proc)
                 raise WorkloadFailed(f"interrupted by {signals.describe()}") from None
+            if code is None:
+                signals.stop_child(proc, GRACE_S)
+                raise WorkloadFailed("LoadGen was stopped: the director is gone")
         if code != 0:
             raise WorkloadFailed(f"joulekit loadgen exited with code {code}: "
                                  + " | ".join(tail(out_path)))

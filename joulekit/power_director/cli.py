@@ -79,6 +79,11 @@ def register(subparsers: Any) -> None:
         "--max-connections", type=int, metavar="N",
         help=f"connections served at once (default {ConnectionLimits.max_connections})",
     )  # fmt: skip
+    limits.add_argument(
+        "--analyzer-watch", type=float_arg(minimum=0.0, maximum=3600.0), metavar="SECONDS",
+        help="poll the analyzers this often while a phase measures, so a lost one stops "
+        f"the phase at once (default {ConnectionLimits.analyzer_watch_s:g}; 0: never)",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -96,6 +101,9 @@ def build_limits(args: argparse.Namespace) -> ConnectionLimits:
         if not math.isfinite(value) or value <= 0:
             raise UserError(f"--{flag.replace('_', '-')} must be a positive number of seconds")
         changes[field] = value
+    watch = getattr(args, "analyzer_watch", None)
+    if watch is not None:
+        changes["analyzer_watch_s"] = watch
     count = getattr(args, "max_connections", None)
     if count is not None:
         if not 1 <= count <= 4096:

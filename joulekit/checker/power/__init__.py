@@ -14,6 +14,7 @@ from joulekit.checker.power import (
     console,
     files,
     integrity,
+    lost,
     ptd,
     ptdlog,
     safety,
@@ -28,6 +29,7 @@ Check = Callable[[PowerContext], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     files.check_files_present,
     safety.check_safe_files,
+    lost.check_lost,
     files.check_json_keys,
     integrity.check_sources,
     ptd.check_provenance,

@@ -25,6 +25,8 @@ class WorkloadContext:
     mode: str  # "ranging" or "testing"
     loadgen_logs: Path  # where LoadGen must write its logs
     session_id: str
+    #: True once the director is gone: a long-running workload should stop then
+    cancelled: Callable[[], bool] = field(default=lambda: False, compare=False)
 
 
 Workload = str | Callable[[WorkloadContext], object]

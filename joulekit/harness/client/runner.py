@@ -23,6 +23,7 @@ from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text, sha1_file
 from joulekit.formats.power_json import write_power_document
+from joulekit.harness.client.director_watch import DirectorWatch
 from joulekit.harness.client.link import Link
 from joulekit.harness.client.loadgen_logs import check_dirs, copy_logs, find_log
 from joulekit.harness.client.options import ClientOptions, ClientResult, WorkloadContext
@@ -41,6 +42,7 @@ from joulekit.power_director.director.provenance import (
     source_hashes,
     timezone_offset,
 )
+from joulekit.power_director.director.watch import lost_entry
 
 PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
 #: a log record attribute: write the record to client.log, not to the console
@@ -92,6 +94,10 @@ class ClientRun:
         self.time_checks: list[dict[str, Any]] = []
         self.not_valid: list[str] = []
         self.corrected = False
+        #: peers lost mid-session (``joulekit.lost`` in client.json)
+        self.lost: list[dict[str, Any]] = []
+        #: the phase under way, for a loss noticed in an exchange
+        self.phase = "before ranging"
         #: the workload was stopped by Ctrl-C or a stop signal
         self.interrupted = False
 
@@ -183,6 +189,7 @@ class ClientRun:
     def _phase(self, mode: str) -> None:
         assert self.link is not None
         self.log.info("Running workload in %s mode", mode)
+        self.phase = mode
         self._sync(mode)
         stamps = [self._stamp()]
         self.phases[mode] = stamps
@@ -197,16 +204,20 @@ class ClientRun:
         self._check_director(f"{mode} workload start")
         self._notify(mode, "workload")
         self.log.info("Running the workload %r", describe(self.o.workload))
+        watch = DirectorWatch(self.link.channel.sock).start()
+        context = WorkloadContext(mode, self.o.loadgen_logs, self.session_id, watch.is_lost)
         try:
-            failure = run_workload(
-                self.o.workload, WorkloadContext(mode, self.o.loadgen_logs, self.session_id)
-            )
+            failure = run_workload(self.o.workload, context)
         except KeyboardInterrupt:
             # the workload is stopped; end the phase and the session as for a failure
             signals.ignore_ctrl_c()
             self.interrupted = True
             failure = f"interrupted by {signals.describe()}"
+        finally:
+            watch.stop()
         stamps.append(self._stamp())
+        if watch.lost is not None:
+            self._director_lost(mode, f"{watch.lost} during the {mode} workload")
         self._check_director(f"{mode} workload end")
         self._notify(mode, "stop")
         self.link.expect_ok(p.cmd_session(self.session_id, "stop", mode))
@@ -222,6 +233,35 @@ class ClientRun:
         self.log.info("Copying loadgen logs from %r to %r", str(found.detail.parent), str(target))
         copy_logs(found, target)
         self.detail_logs[mode] = found.detail
+
+    # ------------------------------------------------------------------ lost director
+
+    def _record_lost(self, phase: str, message: str) -> None:
+        assert self.link is not None
+        self.link.alive = False
+        if not self.lost:
+            self.lost.append(lost_entry("director", self.link.peer, phase, message))
+            self.not_valid.append(f"the director was lost during {phase}: {message}")
+            self.log.error("The director at %s was lost during %s: %s", self.link.peer,
+                           phase, message, extra={FILE_ONLY: True})  # fmt: skip
+
+    def _keep_client_files(self) -> None:
+        """client.log and client.json with what this side has, whatever else failed."""
+        try:
+            self._write_client_files()
+        except (OSError, UserError) as err:
+            self.log.warning("Could not write the client files: %s", err)
+
+    def _director_lost(self, mode: str, how: str) -> None:
+        """The director went away mid-workload: keep what we have and stop, naming it."""
+        assert self.link is not None
+        self._record_lost(mode, f"the director at {self.link.peer} {how}")
+        self._keep_client_files()
+        raise UserError(
+            f"the director at {self.link.peer} {how}; the workload was stopped and this "
+            f"side's files are kept in {self.result_dir}",
+            hint="the director keeps the samples it took: see its log and session folder",
+        )
 
     # ------------------------------------------------------------------ ending
 
@@ -254,6 +294,7 @@ class ClientRun:
                     "clock_limit_ms": self.limit_ms,
                     "time_checks": self.time_checks,
                     "workload": describe(self.o.workload),
+                    **({"lost": self.lost} if self.lost else {}),
                 },
             ),
         }
@@ -321,6 +362,9 @@ class ClientRun:
                 self._phase(mode)
         except UserError as failure:
             if not link.alive:
+                if not self.lost:  # it stopped answering an exchange: say so in client.json
+                    self._record_lost(self.phase, str(failure))
+                    self._keep_client_files()
                 raise
             self.log.error("%s", failure, extra={FILE_ONLY: True})
             self.not_valid.append(str(failure))

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 
 from joulekit import signals
 from joulekit.harness.client.options import Workload, WorkloadContext
 
 #: how long a stopped workload may take to write its logs before it is terminated
 GRACE_S = 10.0
+#: how often a running workload is checked for a cancel (the director gone)
+POLL_S = 0.5
 
 
 def describe(workload: Workload) -> str:
@@ -42,11 +45,14 @@ def run_workload(workload: Workload, context: WorkloadContext) -> str | None:
         except OSError as err:
             return f"the workload command could not start: {err}"
         try:
-            code = proc.wait()
+            code = wait_unless(proc, context.cancelled)
         except KeyboardInterrupt:
             signals.ignore_ctrl_c()  # a second press would leave the workload running
             signals.stop_child(proc, GRACE_S)
             raise
+        if code is None:
+            signals.stop_child(proc, GRACE_S)
+            return "the workload was stopped: the director is gone"
         if code != 0:
             return f"the workload command exited with code {code}"
         return None
@@ -57,3 +63,13 @@ def run_workload(workload: Workload, context: WorkloadContext) -> str | None:
     except Exception as err:
         return f"the workload raised {type(err).__name__}: {err}"
     return None
+
+
+def wait_unless(proc: subprocess.Popen[bytes], cancelled: Callable[[], bool]) -> int | None:
+    """The child's exit code, or None as soon as ``cancelled()`` (the child still runs)."""
+    while True:
+        try:
+            return proc.wait(POLL_S)
+        except subprocess.TimeoutExpired:
+            if cancelled():
+                return None

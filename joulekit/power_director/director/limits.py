@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from joulekit.power_director.director.session import State
+from joulekit.power_director.director.watch import WATCH_PERIOD_S
 
 #: States in which the analyzers measure and the client runs its workload.
 MEASURING = (State.RANGING, State.TESTING)
@@ -34,6 +35,9 @@ class ConnectionLimits:
     max_line: int = 4096
     #: connections served at once; one more is told the director is busy and closed
     max_connections: int = 256
+    #: while a phase measures, the analyzers are polled this often, so a lost one ends
+    #: the phase at once (:mod:`joulekit.power_director.director.watch`); 0: never
+    analyzer_watch_s: float = WATCH_PERIOD_S
 
     def idle_for(self, state: State | None) -> float | None:
         """Seconds of silence allowed before the next command; None means no limit."""

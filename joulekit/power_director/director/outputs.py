@@ -244,6 +244,8 @@ def server_summary(session: Session) -> dict[str, Any]:
         extra["analyzer_warnings"] = session.record.analyzer_warnings
     if session.record.end_reason is not None:
         extra["end_reason"] = session.record.end_reason
+    if session.record.lost:
+        extra["lost"] = session.record.lost
     phases = {k: v for k, v in session.record.phases.items() if v}
     return {
         "version": "1.0",

@@ -205,12 +205,16 @@ class Director:
             p.LineChannel(sock, max_line=self.limits.max_line), peer, [], capture, log
         )
         reason = f"the connection to {peer} ended"
+        failed = False
+        lost_client: str | None = peer  # unless the director itself ended the session
         try:
             log.info("Client connected from %s", peer)
             p.set_keepalive(sock)
             self._converse(conn)
         except p.Stopped:
-            reason = self.stop_reason
+            lost_client = None
+            lost = conn.session.lost_message() if conn.session is not None else None
+            reason, failed = (lost, True) if lost is not None else (self.stop_reason, False)
         except p.PeerClosed as err:
             reason = f"the client at {peer} disconnected ({err})"
         except p.PeerTimeout as err:
@@ -224,11 +228,12 @@ class Director:
         except Exception as err:
             log.exception("Internal error while serving %s", peer)
             reason = f"internal error while serving {peer}: {err!r}"
+            lost_client = None
         finally:
             if self.shutdown.is_set() and conn.session is not None:
-                reason = self.stop_reason
+                reason, lost_client = self.stop_reason, None
             try:
-                self._drop(conn, reason)
+                self._drop(conn, reason, failed=failed, lost_client=lost_client)
             except Exception:
                 log.exception("Internal error while ending the session of %s", peer)
             finally:
@@ -250,11 +255,14 @@ class Director:
         with self._lock:
             return self._owner is not None and self._owner is not conn
 
-    def _drop(self, conn: _Connection, reason: str, *, failed: bool = False) -> None:
+    def _drop(
+        self, conn: _Connection, reason: str, *, failed: bool = False,
+        lost_client: str | None = None,
+    ) -> None:
         session = conn.session
         try:
             if session is not None and session.state is not State.DONE:
-                session.end(reason, failed=failed)
+                session.end(reason, failed=failed, lost_client=lost_client)
                 conn.log.info(
                     "Session %s ended; its files are in %s",
                     session.info.session_id,
@@ -282,7 +290,7 @@ class Director:
             state = conn.session.state if conn.session is not None else None
             line = conn.channel.recv_line(
                 None,
-                should_stop=self.shutdown.is_set,
+                should_stop=lambda: self.shutdown.is_set() or _lost(conn),
                 idle=self.limits.idle_for(state),
                 line_timeout=self.limits.line_s,
             )
@@ -398,6 +406,7 @@ class Director:
             conn.capture.text,
             self.shutdown,
         )
+        conn.session.watch_period_s = self.limits.analyzer_watch_s
         self.last_session = conn.last_session = conn.session
         conn.log.info("Session id is %r", session_id)
         return f"OK {session_id},{info.server_uuid}"
@@ -463,3 +472,8 @@ class Director:
             with contextlib.suppress(OSError):
                 shutil.rmtree(last.info.workdir)
         return p.REPLY_OK
+
+
+def _lost(conn: _Connection) -> bool:
+    """The session's watch lost an analyzer: stop waiting for the client's next line."""
+    return conn.session is not None and conn.session.lost_event.is_set()

@@ -27,6 +27,7 @@ from joulekit.power_director.analyzers.base import INVALID_READING, Sample
 from joulekit.power_director.config import MAX_RANGING_AMPS, DirectorConfig
 from joulekit.power_director.director import outputs
 from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
+from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch, lost_entry
 
 #: Testing current range = this × the largest current seen while ranging.
 CURRENT_FACTOR = 1.1
@@ -76,6 +77,17 @@ class SessionRecord:
     #: above the uncertainty limit, clock offset/drift, reconnects), per phase
     analyzer_warnings: list[str] = field(default_factory=list)
     end_reason: str | None = None
+    #: peers lost mid-session (``joulekit.lost``, :func:`watch.lost_entry`)
+    lost: list[dict[str, Any]] = field(default_factory=list)
+
+
+
+#: the phase name of a state, as ``joulekit.lost`` entries give it
+PHASE_OF_STATE = {
+    State.INITIAL: "before ranging", State.RANGING: "ranging",
+    State.RANGING_DONE: "between phases", State.TESTING: "testing",
+    State.TESTING_DONE: "after testing", State.DONE: "after the session",
+}
 
 
 def _stamp() -> list[float]:
@@ -125,6 +137,11 @@ class Session:
         self.record = SessionRecord()
         self.samples: dict[str, list[list[Sample]]] = {}
         self._opened = False
+        #: seconds between analyzer polls while a phase measures (0: no watch)
+        self.watch_period_s = WATCH_PERIOD_S
+        #: set when the watch lost an analyzer: the connection ends the session
+        self.lost_event = threading.Event()
+        self._watch: PhaseWatch | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -137,6 +154,26 @@ class Session:
         if not self._opened:
             self._opened = True
             self.bank.open()
+
+    def _start_watch(self, mode: str) -> None:
+        if self.watch_period_s <= 0:
+            return
+
+        def lost(peer: str, message: str) -> None:
+            self.record.lost.append(lost_entry("analyzer", peer, mode, message))
+            self.log.error("Lost %s during %s: %s", peer, mode, message)
+            self.lost_event.set()
+
+        self._watch = PhaseWatch(self.bank, self.watch_period_s, lost, self.log).start()
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+
+    def lost_message(self) -> str | None:
+        """Why the watch ended the session (its last loss), or None."""
+        return self.record.lost[-1]["message"] if self.lost_event.is_set() else None
 
     def _mark(self, mode: str) -> str:
         return f"{self.info.session_id}_{mode}"
@@ -172,6 +209,7 @@ class Session:
         self.bank.start(self._mark("ranging"))
         self.record.phases["ranging"].append(_stamp())
         self.state = State.RANGING
+        self._start_watch("ranging")
         return "OK"
 
     def stop_ranging(self) -> str:
@@ -179,6 +217,7 @@ class Session:
             return "OK"
         if self.state is not State.RANGING:
             raise self._refuse("stop ranging")
+        self._stop_watch()
         self.record.phases["ranging"].append(_stamp())
         started = self.record.phases["ranging"][1][1]
         self._settle()
@@ -226,6 +265,7 @@ class Session:
         self.bank.start(self._mark("testing"))
         self.record.phases["testing"].append(_stamp())
         self.state = State.TESTING
+        self._start_watch("testing")
         return "OK"
 
     def stop_testing(self) -> str:
@@ -233,6 +273,7 @@ class Session:
             return "OK"
         if self.state is not State.TESTING:
             raise self._refuse("stop testing")
+        self._stop_watch()
         self.record.phases["testing"].append(_stamp())
         self._settle()
         samples = self._collect("testing")
@@ -297,16 +338,23 @@ class Session:
         )
         return []
 
-    def end(self, reason: str | None, *, failed: bool = False) -> list[str]:
+    def end(
+        self, reason: str | None, *, failed: bool = False, lost_client: str | None = None
+    ) -> list[str]:
         """End the session on any path; returns problems met while ending (as text).
 
         ``reason`` is None for a normal ``done``; otherwise it says why the session was
         dropped and is recorded in ``server.json``. ``failed`` (an analyzer failure)
         makes that the session's one ``[ERROR]`` line in ``server.log``; a client that
-        leaves or a director that is stopped is a warning.
+        leaves or a director that is stopped is a warning. ``lost_client`` (its
+        address) records a client that vanished mid-session in ``joulekit.lost``.
         """
         if self.state is State.DONE:
             return []
+        self._stop_watch()
+        if lost_client is not None and reason is not None:
+            phase = PHASE_OF_STATE[self.state]
+            self.record.lost.append(lost_entry("client", lost_client, phase, reason))
         problems: list[str] = []
         self.record.end_reason = reason
         if reason is not None:
