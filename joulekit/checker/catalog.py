@@ -233,8 +233,12 @@ RESULTS_CHECKSUM = _rule(
     "result files unchanged",
     "error",
     "The SHA-1 of every result file must equal the hash recorded in client.json and "
-    "server.json, and the two recordings must agree.",
+    "server.json, and the two recordings must agree. A file whose hash matches once its "
+    "line endings are converted back (a repository that stores text with LF) is intact: "
+    "a notice.",
     "Restore the files of the original run; only the two JSON files may be edited.",
+    reference="compares the raw SHA-1, so a file whose line endings a repository converted "
+    "fails",
 )
 # -- PTD log -----------------------------------------------------------------------------
 UNCERTAINTY_ACTIVE = _rule(

@@ -91,6 +91,10 @@ def render_table(report: CheckReport, console: Console, *, show_notices: bool = 
                     style="magenta",
                 )
             )
+            for rule in result.compat_differences:
+                note = result.compat_notes.get(rule)
+                if note:
+                    console.print(Text(f"    {rule}: {note}", style="magenta"))
     console.print(
         f"{len(report.results)} result(s): {report.errors} error(s), {report.warnings} warning(s)"
     )

@@ -31,6 +31,8 @@ class ResultReport:
     findings: list[Finding] = field(default_factory=list)
     compat: str = "correct"
     compat_differences: list[str] = field(default_factory=list)
+    #: with ``--compat reference``: per rule either mode raises, how the reference stands
+    compat_notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -78,7 +80,11 @@ class ResultReport:
             "findings": [f.to_dict() for f in self.findings],
         }
         if self.compat != "correct":
-            data["compat"] = {"mode": self.compat, "rules_differing": self.compat_differences}
+            data["compat"] = {
+                "mode": self.compat,
+                "rules_differing": self.compat_differences,
+                "reference_per_rule": self.compat_notes,
+            }
         return data
 
 

@@ -20,6 +20,7 @@ from joulekit.checker.findings import Finding
 from joulekit.checker.options import CheckOptions
 from joulekit.checker.power import CHECKS, PowerContext
 from joulekit.checker.power.context import ResultFiles
+from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError
 from joulekit.formats.layout import find_power_results
@@ -113,7 +114,33 @@ def check_power_result(
         report.compat_differences = sorted(
             rule for rule in set(mine) | set(theirs) if mine.get(rule) != theirs.get(rule)
         )
+        report.compat_notes = {
+            rule: _reference_note(rule, mine.get(rule), theirs.get(rule))
+            for rule in sorted(set(mine) | set(theirs))
+        }
     return report
+
+
+def _reference_note(rule_id: str, mine: set[str] | None, theirs: set[str] | None) -> str:
+    """One finding's standing with the reference checker: it raises the same problem,
+    misses it (our rule is stricter, or the reference has a bug, named from the rule's
+    ``reference`` note), raises it alone, or would crash on it."""
+    rule = REGISTRY.get(rule_id)
+    why = rule.reference if rule is not None else ""
+    if mine == theirs:
+        return "the reference raises it too"
+    if "crash" in why:
+        return f"the reference would crash: {why}"
+    if theirs is None:
+        if why == "absent":
+            return "the reference misses it: it has no such check (our rule is stricter)"
+        return "the reference misses it" + (f": {why}" if why else " (our rule is stricter)")
+    if mine is None:
+        return "only the reference raises it" + (f": {why}" if why else "")
+    return (
+        f"the reference says {'/'.join(sorted(theirs))} where joulekit says "
+        f"{'/'.join(sorted(mine))}" + (f": {why}" if why else "")
+    )
 
 
 def find_results(path: str | Path) -> list[Path]:

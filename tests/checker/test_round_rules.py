@@ -150,3 +150,11 @@ def test_identical_folders_share_a_fingerprint_and_a_verdict(tmp_path: Path) -> 
     assert by_path[a].figure == by_path[b].figure == by_path[d].figure
     assert by_path[c].figure is not None and by_path[c].figure.unit == "mJ"
     assert [f.to_dict() for f in by_path[a].findings] == [f.to_dict() for f in by_path[d].findings]
+
+
+def test_compat_reference_says_per_rule_how_the_reference_stands() -> None:
+    notes = check(V30_ORIN, "v3.0", compat="reference").compat_notes
+    assert notes["PWR062"].startswith("the reference misses it: adds the 0.8 s margin")
+    assert notes["PWR021"].startswith("only the reference raises it")
+    note = check(V20_INSPUR, "v2.0", compat="reference").compat_notes["PWR050"]
+    assert note.startswith("only the reference raises it: compares the raw SHA-1")
