@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+#: "notice": how the reference tools themselves leave a file (a cut-off last line), said
+#: but never held against the result
+Severity = Literal["error", "warning", "notice"]
 
 
 @dataclass(frozen=True)

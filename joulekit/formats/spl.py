@@ -253,6 +253,17 @@ def read_spl(path: str | os.PathLike[str]) -> SplFile:
         try:
             append(parse_spl_line(raw.strip(), number))
         except SplParseError as exc:
+            if number == len(text.lines) and not text.terminated:
+                # The director stops PTDaemon's log mid-write: a published file may end
+                # in half a line with no line end, recorded (and hashed) that way.
+                result.issues.append(
+                    FormatIssue(
+                        text.path, number,
+                        f"the last line is cut off (no line end; as the director left it): {exc}",
+                        severity="notice",
+                    )
+                )
+                continue
             result.issues.append(FormatIssue(text.path, number, f"not an spl line: {exc}"))
     if not text.missing and not result.lines and not result.issues:
         result.issues.append(FormatIssue(text.path, None, "spl.txt holds no samples"))

@@ -158,3 +158,20 @@ def test_compat_reference_says_per_rule_how_the_reference_stands() -> None:
     assert notes["PWR021"].startswith("only the reference raises it")
     note = check(V20_INSPUR, "v2.0", compat="reference").compat_notes["PWR050"]
     assert note.startswith("only the reference raises it: compares the raw SHA-1")
+
+
+def test_spl_cut_off_mid_last_line_is_a_notice_elsewhere_an_error(tmp_path: Path) -> None:
+    # as published in v2.0 (NVIDIA A100-PCIe-80GBx8 bert-99.9 Server, ranging/spl.txt):
+    # the director left half a line, no line end, and hashed the file that way
+    copy = copy_as(V20_INSPUR, tmp_path, "SingleStream")
+    spl = copy / "ranging/spl.txt"
+    raw = spl.read_bytes()
+    last = raw.rstrip(b"\r\n").rfind(b"\n") + 1
+    spl.write_bytes(raw[: last + 60])
+    findings = [f for f in check(copy, "v2.0").findings if f.rule == "PWR002"]
+    assert [f.severity for f in findings] == ["notice"]
+    assert "cut off" in findings[0].message and findings[0].file == "ranging/spl.txt"
+    middle = raw.find(b"\n", len(raw) // 2) + 1
+    spl.write_bytes(raw[: middle + 60] + b"\r\n" + raw[middle:])
+    findings = [f for f in check(copy, "v2.0").findings if f.rule == "PWR002"]
+    assert [f.severity for f in findings] == ["error"]

@@ -58,5 +58,5 @@ def check_readable(ctx: PowerContext) -> Iterator[Finding]:
             issue.message,
             file=ctx.rel(issue.file),
             line=issue.line,
-            severity="warning" if issue.severity == "warning" else "error",
+            severity=issue.severity,
         )
