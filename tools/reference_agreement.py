@@ -79,7 +79,8 @@ _CHECK_NAMES = {
     "Check debug is disabled on server-side": "debug disabled",
 }
 CHECKS = sorted(set(_CHECK_NAMES.values()))
-_FAILED = re.compile(r"^\[ \] (.+)$")
+#: ``[ ] <check>``, printed bare (v1.0-v3.0) or through logging (``ERROR:main:[ ] ...``)
+_FAILED = re.compile(r"^(?:[A-Z]+:[\w.]+:)?\[ \] (.+)$")
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,10 @@ def run_reference(script: Path, perf: Path, timeout: float = 120.0) -> Verdict:
     try:
         proc = subprocess.run(
             [sys.executable, str(script), str(perf)],
-            capture_output=True, text=True, errors="replace", timeout=timeout,
-            cwd=script.parent,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+            timeout=timeout, cwd=script.parent,
         )
-        out = proc.stdout + proc.stderr
+        out = proc.stdout
     except subprocess.TimeoutExpired:
         return Verdict(frozenset(), frozenset({"(timeout)"}))
     failed: set[str] = set()
@@ -133,8 +134,13 @@ def run_reference(script: Path, perf: Path, timeout: float = 120.0) -> Verdict:
         if not match or match.group(1) == "Check release version":
             continue  # the dev-branch "not yet released" guard says nothing about the data
         name = _CHECK_NAMES.get(match.group(1), match.group(1))
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        (crashed if following.startswith("Unhandled exe") else failed).add(name)
+        # the check's own message, or "Unhandled exeception" (sic) and a traceback
+        crash = False
+        for line_after in lines[index + 1 :]:
+            if "[x] " in line_after or "[ ] " in line_after:
+                break
+            crash = crash or "Unhandled exe" in line_after
+        (crashed if crash else failed).add(name)
     return Verdict(frozenset(failed), frozenset(crashed))
 
 
