@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from joulekit.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+from joulekit import signals
+from joulekit.errors import EXIT_USER_ERROR, UserError
 from joulekit.harness.settings import SCENARIOS, LoadgenSettings, parse_seeds
 from joulekit.validate import float_arg, int_arg
 
@@ -114,24 +113,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(args: argparse.Namespace) -> int:
     from joulekit.harness.loadgen_run import LoadgenCrashed, LoadgenInterrupted
 
     settings = settings_from_args(args)
     log_dir: Path = args.log_dir.resolve()
-    # the client stops a workload with SIGTERM; treat it like Ctrl-C so logs are reported
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM/SIGHUP are handled like Ctrl-C (joulekit.signals, installed by the CLI), so
+    # LoadGen's partial logs are reported whichever stopped it
+    signals.install()
     try:
         outcome = _run(args, settings, log_dir)
     except LoadgenInterrupted as stop:
         print(f"joulekit loadgen: {stop}", file=sys.stderr, flush=True)
         sys.stdout.flush()
         # LoadGen's thread cannot be stopped from Python; leave without waiting for it
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(signals.exit_code())
     except LoadgenCrashed as crash:
         print(f"joulekit loadgen: error: {crash}", file=sys.stderr, flush=True)
         sys.stdout.flush()

@@ -203,3 +203,16 @@ def test_sweep_stopped_mid_point_keeps_the_point_for_the_next_run(tmp_path: Path
     assert (point / "run" / "outcome.json").is_file()
     assert not (point / "point.json").exists()  # measured again on the next run
     assert_all_gone(children)
+
+
+@pytest.mark.timeout(90)
+def test_loadgen_stopped_reports_its_partial_logs_and_exits_143(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    with started(joulekit("loadgen", "--sut", "demo", "--scenario", "SingleStream",
+                          "--min-duration-ms", "30000", "--log-dir", str(logs))) as proc:
+        wait_for("LoadGen's detail log", lambda: (logs / "mlperf_log_detail.txt").exists(), proc)
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert f"joulekit loadgen: interrupted; LoadGen's partial logs are in {logs}" in stderr
