@@ -24,7 +24,9 @@ from typing import Any
 import psutil
 import pytest
 
+from joulekit.power_director import protocol as p
 from tests.client.procs import free_port, workload_command
+from tests.director.hostile import Peer
 from tests.procutil import wait_listening
 from tests.realdata import DELL_V21_OFFLINE, REPO, SHARED
 
@@ -219,3 +221,31 @@ def test_reference_checker_reads_a_tree_with_lost_entries_unchanged(tmp_path: Pa
         "server.json: the analyzer 127.0.0.1:4950 was lost during testing at "
         "2022-08-01T10:00:00.000Z: the analyzer went away",
     ]
+
+
+@pytest.mark.timeout(90)
+def test_client_gone_mid_ranging_is_recorded_by_the_director(
+    tmp_path: Path, rig: dict[str, Any]
+) -> None:
+    """A client whose link resets with a session open: the director ends the session,
+    keeps the ranging samples and records the client as lost in server.json."""
+    peer = Peer(rig["port"]).handshake()
+    reply = peer.ask(f"new,gone,{'0' * 8}-0000-0000-0000-{'0' * 12}")
+    session_id = reply[3:].partition(",")[0]
+    assert peer.ask(f"session,{session_id},start,ranging") == p.REPLY_OK
+    time.sleep(2.0)
+    local = f"127.0.0.1:{peer.sock.getsockname()[1]}"
+    peer.reset()
+    server_json = tmp_path / "director" / session_id / "power" / "server.json"
+    deadline = time.monotonic() + 30
+    while not server_json.is_file():
+        assert time.monotonic() < deadline, "the session was never ended"
+        time.sleep(0.2)
+    time.sleep(0.5)  # written atomically; the folder's other files come with it
+    server = json.loads(server_json.read_text())
+    (lost,) = server["joulekit"]["lost"]
+    assert_entry(lost, "client", "ranging")
+    assert lost["peer"] == local and "disconnected" in lost["message"], lost
+    spl = (tmp_path / "director" / session_id / "ranging" / "spl.txt").read_text()
+    assert spl.splitlines() and all(ln.endswith("_ranging") for ln in spl.splitlines())
+    assert rig["director"].poll() is None
