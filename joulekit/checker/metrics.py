@@ -2,7 +2,8 @@
 
 The published figure is a plain arithmetic mean of the Watts field of the testing
 ``spl.txt`` over samples strictly inside LoadGen's ``power_begin``..``power_end`` with
-W > 0, no time-zone shift. SingleStream and MultiStream publish energy per query:
+W > 0 (every sample, failed readings included, up to v3.0: the pack's
+``figure.samples``), no time-zone shift. SingleStream and MultiStream publish energy per query:
 mean W x window s x 1000 / ``result_query_count`` in mJ (x 8 for a MultiStream result
 inferred from a SingleStream run). Everything else computed here (sample count against
 the window at 1 Hz, gaps, min/mean/max, power factor, a time-weighted energy) exists to
@@ -62,6 +63,16 @@ def select_samples(lines: Sequence[SplLine], begin: datetime, end: datetime) -> 
     return [s for s in lines if begin < s.time < end and s.watts > 0]
 
 
+def mean_of_all_in_window(
+    lines: Sequence[SplLine], begin: datetime, end: datetime
+) -> float | None:
+    """Mean Watts of every sample with ``begin < t < end``, failed readings (-1, -2)
+    included: the submission checkers before inference 192f81b3 (2023-06-13, #1381)
+    formed the published figure so, which moves it for the few runs with such a reading."""
+    watts = [s.watts for s in lines if begin < s.time < end]
+    return sum(watts) / len(watts) if watts else None
+
+
 def _power_factors(sample: SplLine) -> list[float]:
     if sample.pf >= 0:
         return [sample.pf]
@@ -112,19 +123,23 @@ def power_figure(
     query_count: float | None,
     performance: float | None,
     inferred_from: str | None = None,
+    mean_w: float | None = None,
 ) -> PowerFigure:
     """Form the published figure from the window statistics.
 
-    Raises ``ValueError`` when the scenario needs a value the log lacks (for example
-    ``result_query_count`` for SingleStream), so the caller can report why.
+    ``mean_w`` replaces the mean of the W > 0 samples where the round averaged every
+    sample in the window (see :func:`mean_of_all_in_window`). Raises ``ValueError`` when
+    the scenario needs a value the log lacks (for example ``result_query_count`` for
+    SingleStream), so the caller can report why.
     """
+    mean = stats.mean_w if mean_w is None else mean_w
     if rule.metric == "average_power":
-        value = stats.mean_w
+        value = mean
         efficiency = performance / value if performance is not None and value > 0 else None
     else:
         if not query_count:
             raise ValueError(f"the query count ({rule.query_count}) is missing or zero")
-        value = stats.mean_w * stats.window_s * 1000.0 / float(query_count)
+        value = mean * stats.window_s * 1000.0 / float(query_count)
         samples_per_query = rule.samples_per_query
         if inferred_from == "SingleStream":
             value *= INFERRED_MULTISTREAM_FACTOR

@@ -58,6 +58,7 @@ class PowerRules:
     power_drop_enabled: bool = True
     max_ranging_difference_percent: float | None = None
     server_extra_messages: int = 0
+    figure_samples: str = "positive"
 
     @classmethod
     def from_pack(cls, pack: RulePack) -> PowerRules:
@@ -108,4 +109,5 @@ class PowerRules:
                 else None
             ),
             server_extra_messages=int(p.get("session", {}).get("server_extra_messages", 0)),
+            figure_samples=str(p.get("figure", {}).get("samples", "positive")),
         )

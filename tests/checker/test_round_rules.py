@@ -175,3 +175,13 @@ def test_spl_cut_off_mid_last_line_is_a_notice_elsewhere_an_error(tmp_path: Path
     spl.write_bytes(raw[: middle + 60] + b"\r\n" + raw[middle:])
     findings = [f for f in check(copy, "v2.0").findings if f.rule == "PWR002"]
     assert [f.severity for f in findings] == ["error"]
+
+
+def test_up_to_v30_the_figure_averages_failed_readings_too() -> None:
+    # two -2 W readings inside the window; the v2.0 submission checker (inference
+    # 0ca20e70) averaged them in: 47.965204855842195 W; W > 0 only from 192f81b3
+    perf = DATA / "v2.0-nvidia-orin-ssd/Offline/performance"
+    v20 = check(perf, "v2.0").figure
+    assert v20 is not None and v20.value == pytest.approx(47.965204855842195, rel=1e-12)
+    later = check(perf, "v4.1").figure
+    assert later is not None and later.value == pytest.approx(48.27033587786261, rel=1e-12)

@@ -16,6 +16,7 @@ from typing import Any
 from joulekit.checker.metrics import (
     PowerFigure,
     WindowStats,
+    mean_of_all_in_window,
     power_figure,
     select_samples,
     window_stats,
@@ -291,10 +292,14 @@ class PowerContext:
                 value = self.detail.get("result_qps_without_loadgen_overhead")
             performance = float(value) if isinstance(value, int | float) else None
         count = self.query_count(rule.query_count)
+        mean_w = None
+        if self.rules.figure_samples == "all_in_window":
+            mean_w = mean_of_all_in_window(self.spl.lines, *self.window)
         try:
             return power_figure(
                 rule,
                 self.stats,
+                mean_w=mean_w,
                 query_count=count,
                 performance=performance,
                 inferred_from=inferred,
