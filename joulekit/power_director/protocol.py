@@ -263,13 +263,17 @@ def send_file(channel: LineChannel, data: bytes) -> None:
     channel.send_line("0")
 
 
-def receive_file(channel: LineChannel, target: Path, timeout: float) -> int:
+def receive_file(
+    channel: LineChannel, target: Path, timeout: float, limit: int | None = None
+) -> int:
     """Receive a streamed file into ``target`` via ``target.tmp`` and a rename.
 
     Returns the byte count. The first line may be an ``Error…`` reply instead of a
     count, which becomes a :class:`ProtocolError` naming the director's reason; any
     other line (``²`` passes ``str.isdigit`` but is no count), or a chunk over 1 MiB, is
-    a :class:`MalformedStream`. On any failure the ``.tmp`` file is removed.
+    a :class:`MalformedStream`, and so is a file that grows past ``limit`` bytes (a
+    director streaming without end must not fill the disk). On any failure the
+    ``.tmp`` file is removed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
@@ -280,6 +284,11 @@ def receive_file(channel: LineChannel, target: Path, timeout: float) -> int:
                 count = _chunk_count(channel.recv_line(timeout), target.name, total)
                 if count == 0:
                     break
+                if limit is not None and total + count > limit:
+                    raise MalformedStream(
+                        f"{target.name} grew past {limit} bytes, more than any such file of "
+                        "a run holds"
+                    )
                 handle.write(channel.recv_exact(count, timeout))
                 total += count
             handle.flush()

@@ -172,6 +172,27 @@ def test_malformed_download_length_is_one_clear_error(
     assert outside_output(tmp_path) == set()
 
 
+def test_a_download_that_never_ends_is_cut_at_the_size_limit(tmp_path: Path) -> None:
+    """A director streaming 1 MiB chunks past the limit of server.json (64 MiB, the
+    checker's) does not fill the disk: the run stops naming it, the partial file gone."""
+    chunk = b"1048576\r\n" + b"x" * (1 << 20)
+
+    def endless(rel: str) -> bytes:
+        return chunk * 65 + b"0\r\n" if rel == "power/server.json" else b"0\r\n"
+
+    rogue = RogueDirector("2026-12-03_12-00-00", download=endless)
+    try:
+        done = run_client(tmp_path, rogue, "-T")
+    finally:
+        rogue.close()
+    assert_one_clear_line(done, f"the director at 127.0.0.1:{rogue.port}",
+                          "server.json grew past 67108864 bytes")
+    out = tmp_path / "out"
+    assert not (out / "power" / "server.json").exists()
+    assert not [f for f in files_under(out) if f.name.endswith(".tmp")]
+    assert (out / "power" / "client.json").is_file()
+
+
 def test_downloads_never_follow_a_link_out_of_the_output_folder(tmp_path: Path) -> None:
     """An output folder reused with a link in it: nothing lands where the link points."""
     elsewhere = tmp_path / "elsewhere"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.inputs import size_limit
 from joulekit.power_director import protocol as p
 
 
@@ -75,7 +76,8 @@ class Link:
         self.log.info("Sending command to the server: %r", command)
         try:
             self.channel.send_line(command)
-            size = p.receive_file(self.channel, target, p.TIMEOUTS["download"])
+            size = p.receive_file(self.channel, target, p.TIMEOUTS["download"],
+                                  limit=size_limit(target))
         except p.PeerClosed as err:
             self.alive = False
             raise UserError(f"the director at {self.peer} closed while sending {relpath}") from err
