@@ -249,3 +249,41 @@ def test_client_gone_mid_ranging_is_recorded_by_the_director(
     spl = (tmp_path / "director" / session_id / "ranging" / "spl.txt").read_text()
     assert spl.splitlines() and all(ln.endswith("_ranging") for ln in spl.splitlines())
     assert rig["director"].poll() is None
+
+
+@pytest.mark.timeout(120)
+def test_run_whose_director_dies_stops_loadgen_at_once(tmp_path: Path) -> None:
+    """``joulekit run``: the local director killed mid-ranging stops LoadGen now, not at
+    the end of its 30 s, and the run keeps client.json with the loss."""
+    out = tmp_path / "out"
+    with process(joulekit("run", "--duration-s", "30", "--settle", "0.2", "--output",
+                          str(out)), tmp_path / "run.console") as run:
+        deadline = time.monotonic() + 60
+        director = loadgen = None
+        while director is None or loadgen is None:
+            assert run.poll() is None and time.monotonic() < deadline, "ranging never started"
+            for child in psutil.Process(run.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    line = " ".join(child.cmdline())
+                    if "joulekit.harness.local_director" in line:
+                        director = child
+                    elif "joulekit loadgen" in line:
+                        loadgen = child
+            time.sleep(0.2)
+        time.sleep(1.0)
+        started = time.monotonic()
+        director.kill()
+        code = run.wait(60)
+        took = time.monotonic() - started
+    console = (tmp_path / "run.console").read_text()
+    assert code != 0 and PRODUCT_FRAME not in console, console
+    assert took < 25, f"the run took {took:.1f} s to stop after its director died"
+    flat = " ".join(console.split())  # the summary is wrapped to the terminal width
+    assert "closed the connection during the ranging workload" in flat, console
+    with contextlib.suppress(psutil.Error):
+        assert not loadgen.is_running() or loadgen.status() == psutil.STATUS_ZOMBIE
+    outcome = json.loads((out / "outcome.json").read_text())
+    assert "closed the connection during the ranging workload" in outcome["error"]
+    client_json = json.loads((out / "performance" / "power" / "client.json").read_text())
+    (gone,) = client_json["joulekit"]["lost"]
+    assert_entry(gone, "director", "ranging")
