@@ -82,4 +82,7 @@ def write_loadgen_logs(log_dir: Path, begin: datetime, end: datetime) -> None:
 
 
 if __name__ == "__main__":
-    fake_loadgen(Path(sys.argv[1]), float(sys.argv[2]), die="--die" in sys.argv)
+    try:
+        fake_loadgen(Path(sys.argv[1]), float(sys.argv[2]), die="--die" in sys.argv)
+    except KeyboardInterrupt:  # stopped by the client (SIGINT first): quietly, as LoadGen
+        sys.exit(130)
