@@ -54,17 +54,35 @@ class ConsoleFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.head_end: int | None = None
+        self._listener_at: int | None = None
+        self._carry = b""
         self._lock = threading.Lock()
 
     def note_written(self, start: int, data: bytes) -> None:
-        """Called by the writer for each chunk: remembers where the start-up lines end."""
+        """Called by the writer for each chunk: remembers where the start-up lines end.
+
+        The first listener line may straddle two chunks, and its line end may come in
+        a later one: the unsearched tail is carried over, so the first occurrence is
+        found, never a later one that follows a session.
+        """
         with self._lock:
             if self.head_end is not None or start >= HEAD_SEARCH_BYTES:
                 return
-            at = data.find(LISTENER_LINE)
-            if at >= 0:
-                newline = data.find(b"\n", at)
-                self.head_end = start + (newline + 1 if newline >= 0 else len(data))
+            window = self._carry + data
+            base = start - len(self._carry)
+            if self._listener_at is None:
+                at = window.find(LISTENER_LINE)
+                if at >= 0:
+                    self._listener_at = base + at
+            if self._listener_at is not None:
+                newline = window.find(b"\n", max(0, self._listener_at - base))
+                if newline >= 0:
+                    self.head_end = base + newline + 1
+                    self._carry = b""
+                    return
+                self._carry = window[max(0, self._listener_at - base) :]
+            else:
+                self._carry = window[-(len(LISTENER_LINE) - 1) :]
 
     def size(self) -> int:
         try:

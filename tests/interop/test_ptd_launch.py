@@ -19,7 +19,7 @@ from procutil import stop_tree, wait_listening
 
 from joulekit.power_director.analyzers import open_analyzer
 from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.console_feed import ConsoleFeed, ConsoleFeedError
+from joulekit.power_director.console_feed import ConsoleFeed, ConsoleFeedError, ConsoleFile
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -163,3 +163,18 @@ def test_no_ptd_command_line_is_a_usage_error(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert ran.returncode == 3 and "give the PTDaemon command line after '--'" in ran.stderr
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 24, 4096])
+def test_the_start_up_lines_end_at_the_first_listener_line_in_any_chunking(
+    tmp_path: Path, chunk: int
+) -> None:
+    console = b"banner\r\nUncertainty checking for YokogawaWT310E is activated\r\n"
+    console += b"Waiting for a connection...\r\nAccepted connection\r\n"
+    console += b"Waiting for a connection...\n"
+    path = tmp_path / "console.txt"
+    path.write_bytes(console)
+    seen = ConsoleFile(path)
+    for start in range(0, len(console), chunk):
+        seen.note_written(start, console[start : start + chunk])
+    assert seen.head() == console[: console.index(b"...\r\n") + 5]
