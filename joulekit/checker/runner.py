@@ -64,6 +64,7 @@ def check_power_result(
     *,
     round_reason: str = "",
     root: str | Path | None = None,
+    files: ResultFiles | None = None,
 ) -> ResultReport:
     """Check one ``performance/`` folder under ``pack``; never raises for bad data.
 
@@ -77,9 +78,12 @@ def check_power_result(
         root = folder  # nothing wider given: the result's own folder is the tree
     if root is not None:
         with input_root(root):
-            return check_power_result(folder, pack, options, round_reason=round_reason)
+            return check_power_result(
+                folder, pack, options, round_reason=round_reason, files=files
+            )
     rules = PowerRules.from_pack(pack)
-    files = ResultFiles(folder)
+    if files is None:
+        files = ResultFiles(folder)
     if options.compat == "reference":
         reference_rules = PowerRules.from_pack(load_pack(available_rounds()[-1]))
         ctx = PowerContext(folder, pack, reference_rules, options, files)
@@ -167,49 +171,76 @@ def _check_one(task: tuple[str, CheckOptions, str]) -> ResultReport:
     leaves it."""
     path, options, root = task
     with input_root(root):
-        return _check_one_inside(path, options)
+        return _check_one_inside(path, options)[0]
 
 
-def _check_one_inside(path: str, options: CheckOptions) -> ResultReport:
+def _check_group(group: list[tuple[str, CheckOptions, str]]) -> list[ResultReport]:
+    """Worker entry for folders whose files are byte-identical (scenario folders a run
+    was copied into): each is checked, the logs parsed once (``ResultFiles.rebased``)."""
+    reports: list[ResultReport] = []
+    source: ResultFiles | None = None
+    for path, options, root in group:
+        with input_root(root):
+            report, files = _check_one_inside(path, options, source)
+        reports.append(report)
+        source = source or files
+    return reports
+
+
+def _check_one_inside(
+    path: str, options: CheckOptions, source: ResultFiles | None = None
+) -> tuple[ResultReport, ResultFiles | None]:
     round_name = options.round or ""
     reason = "given with --round" if options.round else ""
     try:
         if not options.round:
             round_name, reason = detect_round(path)
-        return check_power_result(path, load_pack(round_name), options, round_reason=reason)
+        files = source.rebased(Path(path)) if source is not None else None
+        files = files or ResultFiles(Path(path))
+        report = check_power_result(
+            path, load_pack(round_name), options, round_reason=reason, files=files
+        )
+        return report, files
     except UserError as err:
         finding = R.ROUND.finding(str(err)) if not round_name else R.INTERNAL.finding(str(err))
     except Exception as exc:
         finding = R.INTERNAL.finding(f"checking raised {type(exc).__name__}: {exc}")
-    return ResultReport(
+    report = ResultReport(
         path, round_name or "unknown", reason, None, None, [finding], compat=options.compat
     )
+    return report, None
 
 
 def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[ResultReport]:
-    """Check in a pool; folders whose files are byte-identical are checked once.
+    """Check in a pool; folders whose files are byte-identical are read once.
 
     Published trees hold many copies (a submitter copies one run into several scenario
     folders, or several systems' folders): in the public record only about 3,550 of
-    8,485 power results are distinct. A copy's report is the original's with its own
-    path, which is exact because every verdict depends only on the files, the folder's
-    scenario name and the round, and all three are in the fingerprint.
+    8,485 power results are distinct. A copy under the same scenario folder name gets
+    the original's report with its own path, which is exact because every verdict
+    depends only on the files, the folder's scenario name and the round, and all three
+    are in the fingerprint. Copies under other scenario names (whose metric differs)
+    go to one worker together and are checked each, on logs parsed once.
     """
     chunk = max(1, len(tasks) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         keys = list(pool.map(_fingerprint, tasks, chunksize=chunk))
         first: dict[str, int] = {}
-        unique: list[int] = []
+        groups: dict[str, list[int]] = {}
+        singles: list[list[int]] = []
         for index, key in enumerate(keys):
-            if key is None or key not in first:
-                if key is not None:
-                    first[key] = index
-                unique.append(index)
-        chunk = max(1, len(unique) // (jobs * 8))
-        checked = dict(
-            zip(unique, pool.map(_check_one, [tasks[i] for i in unique], chunksize=chunk),
-                strict=True)
-        )
+            if key is None:
+                singles.append([index])
+            elif key not in first:
+                first[key] = index
+                content = f"{key.partition('|')[0]}|{key.rpartition('|')[2]}"  # no scenario
+                groups.setdefault(content, []).append(index)
+        work = singles + list(groups.values())
+        chunk = max(1, len(work) // (jobs * 32))
+        checked: dict[int, ResultReport] = {}
+        batches = pool.map(_check_group, [[tasks[i] for i in g] for g in work], chunksize=chunk)
+        for group, reports in zip(work, batches, strict=True):
+            checked.update(zip(group, reports, strict=True))
     for index, key in enumerate(keys):
         report = checked.get(index)
         if report is None:
@@ -225,6 +256,8 @@ def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
     path, options, root = task
     digest = hashlib.sha1()
     try:
+        if not (os.path.realpath(path) + os.sep).startswith(root.rstrip(os.sep) + os.sep):
+            return None  # reached through a linked folder: its own check says so
         with input_root(root):
             round_name = options.round or detect_round(path)[0]
         stack = [Path(path)]

@@ -8,6 +8,8 @@ performance folder (``power/server.json``) so reports stay short.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -93,6 +95,33 @@ class ResultFiles:
     def ptd_log(self) -> PtdLog:
         return read_ptd_log(self.path("power/ptd_logs.txt"))
 
+    def rebased(self, perf_dir: Path) -> ResultFiles | None:
+        """A :class:`ResultFiles` for ``perf_dir``, a folder whose files are byte-identical
+        to this one's, holding the parsed logs read here with their paths moved to it.
+
+        Published trees copy one run into several scenario folders; the logs then need
+        parsing once. Exact because a reader's output depends on the bytes alone except
+        for the path it records (``path`` and each issue's ``file``), which is rewritten;
+        the small files (``server.json``, ``client.json``) and the tree scan are read
+        again. None when a recorded path is not below this folder (then read afresh).
+        """
+        old, new = str(self.perf_dir), str(perf_dir)
+        other = ResultFiles(perf_dir)
+        for name in _SHARED:
+            parsed = self.__dict__.get(name)
+            if parsed is None:
+                continue
+            path = _moved(parsed.path, old, new)
+            files = [_moved(issue.file, old, new) for issue in parsed.issues]
+            if path is None or None in files:
+                return None
+            issues = [
+                dataclasses.replace(issue, file=file)
+                for issue, file in zip(parsed.issues, files, strict=True)
+            ]
+            other.__dict__[name] = dataclasses.replace(parsed, path=path, issues=issues)
+        return other
+
     def read_all(self) -> None:
         """Read every file not read yet, so each file's problems are known."""
         for name in _READERS:
@@ -111,6 +140,15 @@ class ResultFiles:
 
 
 _READERS = ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log", "server", "client")
+#: the parsed logs :meth:`ResultFiles.rebased` hands to a byte-identical folder
+_SHARED = ("detail", "ranging_detail", "spl", "ranging_spl", "ptd_log")
+
+
+def _moved(path: str, old: str, new: str) -> str | None:
+    """``path`` (below ``old``) as the same file below ``new``; None if not below."""
+    if not path.startswith(old + os.sep):
+        return None
+    return new + path[len(old) :]
 
 
 class PowerContext:
