@@ -260,17 +260,17 @@ def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
             return None  # reached through a linked folder: its own check says so
         with input_root(root):
             round_name = options.round or detect_round(path)[0]
-        stack = [Path(path)]
+        stack = [(path, "")]  # (folder, its path relative to ``path`` with a "/")
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             with os.scandir(folder) as entries:
                 listed = sorted(entries, key=lambda e: e.name)
             for entry in listed:
                 if entry.is_symlink():
                     return None
-                relative = os.path.relpath(entry.path, path)
+                relative = prefix + entry.name  # what os.path.relpath gives, for less
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append((entry.path, relative + "/"))
                     digest.update(f"D{relative}\0".encode("utf-8", "surrogateescape"))
                     continue
                 if not entry.is_file(follow_symlinks=False):
