@@ -43,3 +43,14 @@ def test_identify_gives_the_ptdaemon_device_number() -> None:
     simulated = "JoulekitSimulator-YokogawaWT310E,1000,1,1,1,1,0,0,0,version=joulekit-simulator-0.1"
     assert parse_identify(simulated).device_type == 49
     assert parse_identify("SomeOtherMeter,1000,version=1.0").device_type is None
+
+
+def test_every_simulated_device_identifies_with_its_own_device_number() -> None:
+    """The table in joulekit/rules/ptd_devices.yaml covers every meter the simulator
+    imitates, AC and DC, so attach mode never refuses our own simulator."""
+    from joulekit.power_director.analyzers.ptd_parse import device_type_for_driver
+    from joulekit.power_director.simulator.devices import personality
+
+    for device_type in (8, 49, 52, 77, 35, 48, 508, 549, 552):
+        device = personality(device_type)
+        assert device_type_for_driver(device.driver_name) == device_type, device.driver_name

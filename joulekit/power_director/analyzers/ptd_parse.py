@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
+
+import yaml
 
 from joulekit.formats.timefmt import parse_mlperf_time
 from joulekit.power_director.analyzers.base import (
@@ -24,21 +27,20 @@ from joulekit.power_director.analyzers.base import (
 #: the version PTDaemon reports between ``version=`` and the first ``-``
 SIMULATOR_MARK = "joulekit"
 
-#: PTDaemon's driver name (first Identify field) → its device number, as PTDaemon's
-#: ``-h`` lists them and the reference director's ``deviceType`` takes them
-#: (reference-director-protocol.md §2). Attach mode fills ``ptd_config`` from this.
-DRIVER_DEVICE_TYPES: dict[str, int] = {
-    "YokogawaWT210": 8,
-    "YokogawaWT310": 49,
-    "YokogawaWT310E": 49,
-    "YokogawaWT330": 52,
-    "YokogawaWT330E": 52,
-    "YokogawaWT330_multichannel": 77,
-    "YokogawaWT500": 35,
-    "YokogawaWT500_multichannel": 48,
-    "YokogawaWT1800": 47,
-    "YokogawaWT5000": 66,
-}
+
+def _load_device_table() -> tuple[dict[str, int], int]:
+    """The driver name → device number table, kept as rule data in
+    ``joulekit/rules/ptd_devices.yaml`` (it is PTDaemon's list, not our code)."""
+    document = yaml.safe_load(
+        resources.files("joulekit.rules").joinpath("ptd_devices.yaml").read_text("utf-8")
+    )
+    drivers = {str(name): int(number) for name, number in document["drivers"].items()}
+    return drivers, int(document["dc_offset"])
+
+
+#: PTDaemon's driver name (first Identify field) → its device number; attach mode fills
+#: ``ptd_config`` from this
+DRIVER_DEVICE_TYPES, DC_OFFSET = _load_device_table()
 
 
 def device_type_for_driver(driver: str) -> int | None:
@@ -48,11 +50,11 @@ def device_type_for_driver(driver: str) -> int | None:
     is that driver's.
     """
     name = driver.strip().split("-", 1)[-1] if driver.startswith("JoulekitSimulator-") else driver
-    dc = name.startswith("DC")
-    base = DRIVER_DEVICE_TYPES.get(name.removeprefix("DC").strip("_- "))
+    dc = name.startswith("DC") or name.endswith("_DC")  # the simulator appends "_DC"
+    base = DRIVER_DEVICE_TYPES.get(name.removeprefix("DC").removesuffix("_DC").strip("_- "))
     if base is None:
         return None
-    return base + 500 if dc else base
+    return base + DC_OFFSET if dc else base
 
 
 def parse_identify(reply: str) -> Identity:
