@@ -17,17 +17,17 @@ Run::
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import subprocess
 import sys
-import tarfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from git_snapshot import extract_tree
 
 #: power-dev commit current at each round's submission deadline (compliance/check.py)
 ROUND_COMMITS = {
@@ -98,12 +98,7 @@ def extract_checker(power_dev: Path, round_name: str, work: Path) -> Path:
     script = target / "compliance" / "check.py"
     if script.is_file():
         return script
-    archive = subprocess.run(
-        ["git", "--git-dir", str(power_dev), "archive", commit, "compliance"],
-        check=True, capture_output=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
+    extract_tree(power_dev, commit, "compliance", target)
     return script
 
 

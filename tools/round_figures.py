@@ -15,12 +15,12 @@ are mJ, so a factor of exactly 1000 counts as equal (``same_figure``).
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
+
+from git_snapshot import extract_tree
 
 #: mlcommons/inference commit whose tools/submission a round was published with
 ROUND_COMMITS = {
@@ -89,12 +89,7 @@ def extract(inference_git: Path, round_name: str, work: Path) -> Path:
     target = work / f"sc-{round_name}"
     script = target / "tools" / "submission" / name
     if not script.is_file():
-        archive = subprocess.run(
-            ["git", "--git-dir", str(inference_git), "archive", commit, "tools/submission"],
-            check=True, capture_output=True,
-        ).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(target, filter="data")
+        extract_tree(inference_git, commit, "tools/submission", target)
     return script
 
 
