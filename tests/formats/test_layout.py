@@ -114,3 +114,81 @@ def test_v6_layout_keeps_measurements_and_tests_inside_the_result(tmp_path: Path
 def test_a_path_that_is_not_a_result_folder() -> None:
     assert ResultLocation.from_path(Path("closed/Acme/measurements/box/bench/Offline")) is None
     assert ResultLocation.from_path(Path("Offline")) is None
+
+
+# --- training trees (spec/training-power.md §1), on the real published results ----------
+
+from realdata import SHARED  # noqa: E402
+
+from joulekit.formats import layout  # noqa: E402
+
+TRAINING = SHARED / "fixtures" / "real-training"
+SMC = TRAINING / "training_results_v4.0/smc-dc-power/results/8xSMC-H100-SXM-80GB/llama2_70b_lora"
+DELL = (TRAINING / "training_results_v4.1/Dell/results/8xXE9680x8H100-SXM-80GB-POWER/"
+        "llama2_70b_lora")
+
+
+def test_finds_both_published_training_benchmarks() -> None:
+    found = layout.find_training_results(TRAINING)
+    assert [b.path for b in found] == [SMC, DELL]
+    smc, dell = found
+    assert (smc.system, smc.benchmark, smc.scaling) == ("8xSMC-H100-SXM-80GB", "llama2_70b_lora",
+                                                        None)
+    assert smc.system_json().is_file() and dell.system_json().is_file()
+    assert smc.scaling_json.is_file() and smc.has_power
+    assert smc.org_dir.name == "smc-dc-power"
+
+
+def test_training_runs_pair_result_logs_with_power_folders() -> None:
+    smc = layout.TrainingBenchmark.from_path(SMC)
+    assert smc is not None
+    runs = smc.runs()
+    assert len(runs) == 10 and all(run.power_dir.is_dir() for run in runs)
+    assert smc.unpaired_power_dirs() == []
+    first = runs[0]
+    assert first.name == "result_5740-240517044141819407406_10"
+    # SMC numbers nodes from 1 and adds a plot the package checker counts as a node entry
+    assert [p.name for p in first.node_files()] == [f"node_{j}.txt" for j in range(1, 9)]
+    assert [p.name for p in first.switch_files()] == ["sw_0.txt"]
+    entries = first.power_entries()
+    assert len(entries["node"]) == 9 and entries["node"][-1].name == "nodes_1_to_8.png"
+    assert entries["other"] == []
+
+
+def test_dell_fixture_keeps_one_power_folder_of_ten_runs() -> None:
+    dell = layout.TrainingBenchmark.from_path(DELL)
+    assert dell is not None
+    names = [r.name for r in dell.runs()]
+    assert names == [f"result_{i}" for i in range(10)]  # numeric order, not text order
+    assert [r.name for r in dell.runs() if r.power_dir.is_dir()] == ["result_0"]
+    assert [p.name for p in dell.runs()[0].node_files()] == [f"node_{j}.txt" for j in range(8)]
+
+
+def test_hpc_benchmark_folders_sit_below_strong_or_weak(tmp_path: Path) -> None:
+    bench = tmp_path / "org" / "results" / "sys" / "weak" / "cosmoflow"
+    (bench / "power" / "result_0").mkdir(parents=True)
+    (bench / "result_0.txt").write_text("", encoding="utf-8")
+    (bench / "power" / "stray").mkdir()
+    (found,) = layout.find_training_results(tmp_path)
+    assert (found.system, found.benchmark, found.scaling) == ("sys", "cosmoflow", "weak")
+    assert found.org_dir == tmp_path / "org"
+    assert [p.name for p in found.unpaired_power_dirs()] == ["stray"]
+    assert layout.TrainingBenchmark.from_path(tmp_path / "no" / "shape") is None
+
+
+def test_session_names_and_tree_builders() -> None:
+    assert layout.RUN_1_SPL == "run_1/spl.txt" and layout.phase_dir("testing") == "run_1"
+    assert set(layout.SERVER_RESULTS) | set(layout.CLIENT_RESULTS) | {
+        layout.POWER_CLIENT_JSON, layout.POWER_SERVER_JSON} == {*layout.SESSION_FILES,
+                                                               layout.RUN_1_PTD_OUT}
+    assert set(layout.DOWNLOADS) == set(layout.SERVER_RESULTS) | {layout.POWER_SERVER_JSON}
+    sub = Path("closed/Acme")
+    assert layout.measurements_folder(sub, "s", "b", "Offline", "legacy") == Path(
+        "closed/Acme/measurements/s/b/Offline")
+    assert layout.compliance_folder(sub, "s", "b", "Offline", "v6") == layout.result_folder(
+        sub, "s", "b", "Offline")
+    assert layout.result_label("closed", "Acme", "s", "b", "Offline") == \
+        "closed/Acme/results/s/b/Offline"
+    paths = layout.ResultPaths.of_result(Path("r"))
+    assert paths.file(layout.RUN_1_DETAIL) == paths.run_1_detail
+    assert paths.phase("ranging") == paths.ranging and paths.accuracy_dir == Path("r/accuracy")
