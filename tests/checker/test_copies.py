@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from joulekit.checker import CheckOptions, check_path
-from joulekit.checker.power.context import ResultFiles
+from joulekit.checker.inference_power.context import ResultFiles
 
 from ._fixtures import UNTETHER_V41_SS, edit_lines
 

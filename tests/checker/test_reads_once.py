@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from joulekit.checker import CheckOptions, check_power_result
-from joulekit.checker.power import context
+from joulekit.checker.inference_power import context
 from joulekit.rules import load_pack
 
 from ._fixtures import QUALCOMM_V11_SERVER

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 from joulekit.inputs import UnsafeInputError, scan_tree
 
 _RULES = {"symlink": R.UNSAFE_LINK, "special": R.UNSAFE_SPECIAL, "size": R.UNSAFE_SIZE}

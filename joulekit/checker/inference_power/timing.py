@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 from joulekit.formats.mllog import MllogDetail
 from joulekit.formats.timefmt import format_mlperf_time, from_epoch
 

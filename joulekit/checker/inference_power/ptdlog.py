@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding, Severity
-from joulekit.checker.power.console import missing_consoles
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.console import missing_consoles
+from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.registry import Rule
 from joulekit.formats.ptd_log import PtdEvent
 

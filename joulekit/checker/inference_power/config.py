@@ -12,7 +12,7 @@ from typing import Any
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 
 _FILE = "power/server.json"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 
 _CLIENT_HELLO = re.compile(r"^mlcommons/power client v(\d+)$")
 _SERVER_HELLO = re.compile(r"^mlcommons/power server v(\d+)$")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 from joulekit.formats.atomic import sha1_file
 from joulekit.inputs import inspect_input
 

@@ -1,7 +1,7 @@
 """The power checks, one small module per family, run in the order listed in ``CHECKS``.
 
 Presence first, readability last (see ``files``); everything between reads files through
-the shared :class:`~joulekit.checker.power.context.PowerContext`.
+the shared :class:`~joulekit.checker.inference_power.context.PowerContext`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from joulekit.checker.findings import Finding
-from joulekit.checker.power import (
+from joulekit.checker.inference_power import (
     config,
     console,
     files,
@@ -22,7 +22,7 @@ from joulekit.checker.power import (
     session,
     timing,
 )
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 
 Check = Callable[[PowerContext], Iterable[Finding]]
 

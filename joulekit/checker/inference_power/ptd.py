@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.power.context import PowerContext
+from joulekit.checker.inference_power.context import PowerContext
 
 _VERSION = re.compile(r"version=(\d+\.\d+\.\d+)")
 _SERVER = "power/server.json"
