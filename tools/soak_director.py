@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psutil
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 LISTEN_RE = re.compile(r"listening on [\d.]+:(\d+)")
 PHASE_S = 0.08

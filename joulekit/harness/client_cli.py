@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from joulekit.power_director.protocol import DEFAULT_PORT
+from joulekit.session.protocol import DEFAULT_PORT
 from joulekit.validate import float_arg, int_arg
 
 

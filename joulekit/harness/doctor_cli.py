@@ -26,7 +26,7 @@ from joulekit.harness.doctor.plan import run_doctor
 from joulekit.harness.doctor.report import render_table, to_json
 from joulekit.harness.doctor.result import exit_code
 from joulekit.inputs import port_arg
-from joulekit.power_director.protocol import DEFAULT_PORT
+from joulekit.session.protocol import DEFAULT_PORT
 
 
 def _positive(text: str) -> float:

@@ -159,8 +159,8 @@ def check_config(config: RunConfig) -> None:
     no director started. A sweep calls it once before its first point."""
     from joulekit.harness.sut import check_sut_spec
     from joulekit.inputs import parse_address
-    from joulekit.power_director.protocol import DEFAULT_PORT
     from joulekit.rules import load_pack
+    from joulekit.session.protocol import DEFAULT_PORT
     from joulekit.validate import check_float
 
     check_float(config.settle_s, "--settle (seconds)", minimum=0.0, maximum=3600.0)
@@ -231,7 +231,7 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
     from joulekit.harness.client import ClientOptions, run_client
     from joulekit.harness.workload import LoadgenWorkload
     from joulekit.inputs import parse_address
-    from joulekit.power_director.protocol import DEFAULT_PORT
+    from joulekit.session.protocol import DEFAULT_PORT
 
     host, port = parse_address(address, DEFAULT_PORT, "--director")
     expected_s = config.duration_ms / 1000

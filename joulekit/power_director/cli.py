@@ -25,7 +25,7 @@ from joulekit.power_director.config import (
     parse_listen,
 )
 from joulekit.power_director.director.limits import ConnectionLimits
-from joulekit.power_director.director.logs import SERVER_FORMAT
+from joulekit.session.logs import SERVER_FORMAT
 from joulekit.validate import float_arg
 
 

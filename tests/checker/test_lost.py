@@ -24,7 +24,7 @@ from typing import Any
 import psutil
 import pytest
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 from tests.client.procs import free_port, workload_command
 from tests.director.hostile import Peer
 from tests.procutil import wait_listening

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 from .procs import workload_command
 

@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 
 class Peer:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from joulekit.harness.client.link import Link
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 from .fault_procs import client_options, director, run_client_catching
 from .hostile import Peer

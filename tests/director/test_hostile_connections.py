@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 from .fault_procs import (
     DirectorProc,

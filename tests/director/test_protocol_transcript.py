@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 from .fakes import FakeAnalyzer, running_director
 

@@ -7,7 +7,7 @@ import threading
 import time
 from types import TracebackType
 
-from joulekit.power_director.protocol import CLIENT_MAGIC, SERVER_MAGIC
+from joulekit.session.protocol import CLIENT_MAGIC, SERVER_MAGIC
 
 
 class TimeOnlyDirector:

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from joulekit.power_director import protocol as p
 from joulekit.power_director.director.server import Director
+from joulekit.session import protocol as p
 from tests.director.fakes import FakeAnalyzer, running_director
 from tests.director.hostile import Peer
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.inputs import size_limit
-from joulekit.power_director import protocol as p
+from joulekit.session import protocol as p
 
 
 class Link:

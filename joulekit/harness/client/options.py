@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from joulekit.power_director.protocol import DEFAULT_PORT
+from joulekit.session.protocol import DEFAULT_PORT
 
 
 @dataclass(frozen=True)

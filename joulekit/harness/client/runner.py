@@ -34,20 +34,20 @@ from joulekit.harness.client.timesync import (
     ntp_offset,
 )
 from joulekit.harness.client.workload import describe, run_workload
-from joulekit.power_director import protocol as p
-from joulekit.power_director.director.clock import step_clock
-from joulekit.power_director.director.logs import CLIENT_FORMAT, CaptureHandler
-from joulekit.power_director.director.provenance import (
+from joulekit.session import protocol as p
+from joulekit.session.clock import step_clock
+from joulekit.session.logs import CLIENT_FORMAT, CaptureHandler
+from joulekit.session.lost import lost_entry
+from joulekit.session.provenance import (
     joulekit_block,
     source_hashes,
     timezone_offset,
 )
-from joulekit.power_director.director.watch import lost_entry
 
 PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
 #: a log record attribute: write the record to client.log, not to the console
 FILE_ONLY = "joulekit_file_only"
-CLIENT_SOURCES = ("harness/client", "harness/client_cli.py", "power_director/protocol.py")
+CLIENT_SOURCES = ("harness/client", "harness/client_cli.py", "session")
 CLIENT_RESULTS = (
     "power/client.log",
     "ranging/mlperf_log_detail.txt",

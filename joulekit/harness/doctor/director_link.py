@@ -15,7 +15,7 @@ import time
 from joulekit.errors import UserError
 from joulekit.harness.client.timesync import director_offset, limit_from_pack
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
-from joulekit.power_director.protocol import (
+from joulekit.session.protocol import (
     CLIENT_MAGIC,
     SERVER_MAGIC,
     LineChannel,

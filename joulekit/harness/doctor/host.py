@@ -18,7 +18,7 @@ from collections.abc import Callable
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
 
 #: the tools the director (``set_ntp``) and the client step the clock with: both run
-#: ``ntpdate -b`` (see ``joulekit.power_director.director.clock.step_clock``)
+#: ``ntpdate -b`` (see ``joulekit.session.clock.step_clock``)
 CLOCK_TOOLS = ("ntpdate",)
 
 CLOCK_TITLE = "clock may be stepped"

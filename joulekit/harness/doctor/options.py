@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from joulekit.power_director.protocol import DEFAULT_PORT
+from joulekit.session.protocol import DEFAULT_PORT
 
 #: a compliant testing run lasts at least 600 s; ranging as long again
 DEFAULT_PHASE_SECONDS = 600.0

@@ -26,7 +26,7 @@ from joulekit.power_director.analyzers.ptd import PtdAnalyzer
 from joulekit.power_director.analyzers.ptd_process import ptd_config_from_argv
 from joulekit.power_director.director.bank import AnalyzerBank, BankMember
 from joulekit.power_director.director.merge import merge_by_time
-from joulekit.power_director.director.provenance import (
+from joulekit.session.provenance import (
     analyzer_kind,
     joulekit_block,
     source_hashes,
@@ -48,7 +48,7 @@ SERVER_RESULTS = (
 )
 
 #: Folders whose sources the director hashes (our own files, never the reference's).
-DIRECTOR_SOURCES = ("power_director", "formats")
+DIRECTOR_SOURCES = ("power_director", "session", "formats")
 
 
 def sample_line(sample: Sample, mark: str) -> str:

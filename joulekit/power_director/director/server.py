@@ -5,7 +5,7 @@ peer that trickles bytes never keeps the real client waiting (the reference serv
 connection at a time: one idle connection locks everyone out). Only one *session* can
 exist at a time, as the protocol requires: while one client's session lives, ``new``,
 ``set_ntp`` and ``stop`` from any other connection are answered
-:data:`~joulekit.power_director.protocol.REPLY_BUSY`; ``time`` and the handshake are
+:data:`~joulekit.session.protocol.REPLY_BUSY`; ``time`` and the handshake are
 served to all. A session lives only as long as its connection: when the client
 disconnects, times out, breaks the protocol or the director stops, the session is
 dropped, every sample already taken is written and the analyzers' initial ranges are
@@ -29,12 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from joulekit.power_director import protocol as p
 from joulekit.power_director.config import DirectorConfig
 from joulekit.power_director.director.bank import AnalyzerFactory, BankError
-from joulekit.power_director.director.clock import step_clock
 from joulekit.power_director.director.limits import ConnectionLimits
-from joulekit.power_director.director.logs import SERVER_FORMAT, CaptureHandler
 from joulekit.power_director.director.session import (
     Session,
     SessionError,
@@ -42,6 +39,9 @@ from joulekit.power_director.director.session import (
     SessionRefused,
     State,
 )
+from joulekit.session import protocol as p
+from joulekit.session.clock import step_clock
+from joulekit.session.logs import SERVER_FORMAT, CaptureHandler
 
 #: commands whose exchanges are not part of ``messages`` (as in the reference; the
 #: nonce of our shared-key extension is not recorded by our client either)

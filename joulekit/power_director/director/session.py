@@ -27,7 +27,8 @@ from joulekit.power_director.analyzers.base import INVALID_READING, Sample
 from joulekit.power_director.config import MAX_RANGING_AMPS, DirectorConfig
 from joulekit.power_director.director import outputs
 from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
-from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch, lost_entry
+from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch
+from joulekit.session.lost import lost_entry
 
 #: Testing current range = this × the largest current seen while ranging.
 CURRENT_FACTOR = 1.1
@@ -77,7 +78,7 @@ class SessionRecord:
     #: above the uncertainty limit, clock offset/drift, reconnects), per phase
     analyzer_warnings: list[str] = field(default_factory=list)
     end_reason: str | None = None
-    #: peers lost mid-session (``joulekit.lost``, :func:`watch.lost_entry`)
+    #: peers lost mid-session (``joulekit.lost``, :func:`joulekit.session.lost.lost_entry`)
     lost: list[dict[str, Any]] = field(default_factory=list)
 
 

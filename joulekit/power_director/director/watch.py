@@ -9,8 +9,7 @@ seconds. When one cannot be reached even after its reconnect attempts, the loss 
 recorded and the session is told (``on_lost``), so the phase stops now with the
 samples already fetched, instead of at the end of the workload with none.
 
-:func:`lost_entry` is the one shape of a loss in ``server.json``/``client.json``
-(``joulekit.lost``, see docs/internals.md) that checker rule PWR110 reads.
+The shape of a loss in ``server.json``/``client.json`` is ``joulekit.session.lost``.
 """
 
 from __future__ import annotations
@@ -18,28 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 from joulekit.power_director.analyzers.base import AnalyzerError
 from joulekit.power_director.director.bank import AnalyzerBank
 
 #: seconds between two polls of the analyzers during a phase (an ``RL`` each)
 WATCH_PERIOD_S = 5.0
-#: the kinds of peer a session can lose
-LOST_WHAT = ("director", "analyzer", "client")
-
-
-def lost_entry(what: str, peer: str, phase: str, message: str) -> dict[str, Any]:
-    """One ``joulekit.lost`` entry; ``time`` is now, ISO-8601 UTC."""
-    assert what in LOST_WHAT
-    return {
-        "what": what,
-        "peer": peer,
-        "phase": phase,
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "message": message,
-    }
 
 
 class PhaseWatch:

@@ -1,0 +1,11 @@
+"""What the director and the client both need, so that neither imports the other.
+
+Rooms: ``protocol`` (protocol v3: wire strings, framing, command builders and reply
+parsers, ``DEFAULT_PORT``, line and download limits), ``clock`` (stepping the system
+clock from an NTP server), ``logs`` (the reference log-line layouts and the per-session
+capture handler), ``provenance`` (source hashes, time zone, the ``joulekit`` block),
+``lost`` (the ``joulekit.lost`` record of a peer that went away).
+
+This part sits below the director (``joulekit.power_director``) and the orchestration
+(``joulekit.run``); it imports only the basics and ``joulekit.formats``.
+"""
