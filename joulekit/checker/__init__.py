@@ -9,7 +9,7 @@ from joulekit.checker import catalog
 from joulekit.checker.findings import Finding, Severity
 from joulekit.checker.metrics import PowerFigure, WindowStats
 from joulekit.checker.options import CheckOptions, load_sources_checksums
-from joulekit.checker.registry import REGISTRY, Registry, Rule, load_extensions
+from joulekit.checker.registry import REGISTRY, Registry, Rule
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.runner import check_path, check_power_result, find_results
 
@@ -43,6 +43,5 @@ __all__ = [
     "check_path",
     "check_power_result",
     "find_results",
-    "load_extensions",
     "load_sources_checksums",
 ]

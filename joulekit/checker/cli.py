@@ -18,57 +18,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from joulekit.checker.options import CheckOptions, load_sources_checksums
 from joulekit.checker.output import render_table, to_csv, to_json, to_junit
-from joulekit.checker.registry import REGISTRY, load_extensions
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.runner import check_path
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.inputs import input_root, output_file, refuse_unsafe_tree, write_output
-from joulekit.rules import available_rounds, load_pack
+from joulekit.rules.explain import explain
 from joulekit.validate import int_arg
 
 #: show a progress bar from this many results on
 _PROGRESS_FROM = 3
-
-
-def _lookup(pack_power: dict[str, Any], ref: str) -> Any:
-    node: Any = pack_power
-    for part in ref.split(".")[1:]:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def explain(rule_id: str, round_name: str | None) -> str:
-    """The text ``--explain`` prints for one rule."""
-    load_extensions()
-    rule = REGISTRY.get(rule_id)
-    if rule is None:
-        known = ", ".join(r.id for r in REGISTRY)
-        raise UserError(f"no rule {rule_id!r}; known rules: {known}")
-    lines = [
-        f"{rule.id}: {rule.title} (default severity: {rule.severity})",
-        "",
-        rule.explanation,
-        "",
-        f"Fix: {rule.fix}",
-    ]
-    if rule.pack_ref:
-        pack = load_pack(round_name or available_rounds()[-1])
-        section = rule.pack_ref.split(".")[0]
-        value = _lookup(pack.sections.get(section, {}), rule.pack_ref)
-        lines += ["", f"Rule pack {pack.round}: {rule.pack_ref} = {value!r}"]
-        note = pack.cite(rule.pack_ref)
-        if note:
-            lines.append(f"Source: {note}")
-    if rule.reference:
-        text = (
-            "the reference power checker has no such check"
-            if rule.reference == "absent"
-            else rule.reference
-        )
-        lines += ["", f"Reference checker (--compat reference): {text}"]
-    return "\n".join(lines) + "\n"
 
 
 def _run(args: argparse.Namespace) -> int:

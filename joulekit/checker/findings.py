@@ -7,13 +7,14 @@ results in a process pool) and serialise to every report format unchanged.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
+
+from joulekit.rules.rule_catalog import SEVERITIES, Severity
 
 #: ``error`` invalidates a result; ``warning`` needs a look ("check for audit" in the
 #: reference); ``notice`` records something that was not checked or is informative and
 #: never changes the exit code.
-Severity = Literal["error", "warning", "notice"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
+__all__ = ["SEVERITIES", "Finding", "Severity"]
 
 
 @dataclass(frozen=True)

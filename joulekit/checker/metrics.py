@@ -19,9 +19,7 @@ from datetime import datetime
 
 from joulekit.formats.spl import SplLine
 from joulekit.rules.power import MetricRule
-
-#: a MultiStream result inferred from SingleStream counts 8 samples per query
-INFERRED_MULTISTREAM_FACTOR = 8
+from joulekit.rules.thresholds import threshold
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ def power_figure(
         value = mean * stats.window_s * 1000.0 / float(query_count)
         samples_per_query = rule.samples_per_query
         if inferred_from == "SingleStream":
-            value *= INFERRED_MULTISTREAM_FACTOR
+            value *= threshold("inferred_multistream_factor")
         efficiency = samples_per_query * 1000.0 / value if value > 0 else None
     return PowerFigure(
         scenario=rule.scenario,

@@ -1,25 +1,20 @@
-"""The rule registry: the one place a rule's id, title, severity and texts live.
+"""The checker's view of the rule catalog: every rule of ``joulekit.rules`` able to make
+its findings.
 
-The CLI (``--explain``), the reports and the checks all read rules from here, as a
-linter does, so a rule's text cannot drift between the docs and the output. Other
-subpackages add their own rules by calling :meth:`Registry.add` on :data:`REGISTRY` at
-import time (see ``docs/internals.md``); :func:`load_extensions` imports the known
-extension packages so their rules are visible to ``--explain`` and the reports.
+The texts, severities and thresholds of a rule live in the catalog
+(``joulekit/rules/catalog/<domain>.yaml``); this module only adds :meth:`Rule.finding`,
+so a check names a catalog id (``rule("PWR020")``) and never writes a rule's text itself.
+The CLI (``--explain``), the reports and the checks all read :data:`REGISTRY`.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from joulekit.checker.findings import Finding, Severity
 from joulekit.inputs import excerpt
-
-#: subpackages that register rules of their own when imported
-EXTENSION_MODULES: tuple[str, ...] = ("joulekit.checker.submission",)
-
+from joulekit.rules import rule_catalog
 
 #: longest message and expected/found value a finding keeps (the rest is elided)
 MESSAGE_CHARS = 400
@@ -27,22 +22,8 @@ VALUE_CHARS = 240
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A named check.
-
-    ``severity`` is the default severity of its findings; ``pack_ref`` is the dotted path
-    of the threshold it applies (``power.time_sync.max_skew_ms``), or "" when the rule has
-    no threshold. ``reference`` says how the reference power checker behaves where it
-    differs from this rule ("" when it behaves the same; "absent" when it lacks the check).
-    """
-
-    id: str
-    title: str
-    severity: Severity
-    explanation: str
-    fix: str
-    pack_ref: str = ""
-    reference: str = ""
+class Rule(rule_catalog.Rule):
+    """A catalog rule that builds its own findings."""
 
     def finding(
         self,
@@ -71,17 +52,10 @@ class Rule:
 
 
 class Registry:
-    """Rules by id; adding an id twice with different content is a programming error."""
+    """The catalog's rules by id, as :class:`Rule`; iterated in id order."""
 
-    def __init__(self) -> None:
-        self._rules: dict[str, Rule] = {}
-
-    def add(self, rule: Rule) -> Rule:
-        existing = self._rules.get(rule.id)
-        if existing is not None and existing != rule:
-            raise ValueError(f"rule id {rule.id} is already registered with other content")
-        self._rules[rule.id] = rule
-        return rule
+    def __init__(self, catalog: rule_catalog.Catalog) -> None:
+        self._rules = {r.id: _checker_rule(r) for r in catalog}
 
     def get(self, rule_id: str) -> Rule | None:
         return self._rules.get(rule_id.upper())
@@ -99,11 +73,16 @@ class Registry:
         return len(self._rules)
 
 
-REGISTRY = Registry()
+def _checker_rule(rule: rule_catalog.Rule) -> Rule:
+    return Rule(id=rule.id, title=rule.title, severity=rule.severity, rationale=rule.rationale,
+                fix=rule.fix, thresholds_read=rule.thresholds_read, reference=rule.reference,
+                domain=rule.domain, rounds=rule.rounds)
 
 
-def load_extensions() -> None:
-    """Import the extension subpackages that exist, so their rules are registered."""
-    for name in EXTENSION_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+REGISTRY = Registry(rule_catalog.load_catalog())
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule a check is registered against; a KeyError at import time names an id the
+    catalog does not define."""
+    return REGISTRY[rule_id]

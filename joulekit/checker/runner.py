@@ -17,9 +17,9 @@ from pathlib import Path
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.options import CheckOptions
 from joulekit.checker.inference_power import CHECKS, PowerContext
 from joulekit.checker.inference_power.context import ResultFiles
+from joulekit.checker.options import CheckOptions
 from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError

@@ -1,21 +1,36 @@
-"""Rule packs per round (YAML validated by a JSON Schema), their loader and round detection.
+"""The rules as data: the rule catalog, the rule packs per round, named thresholds, and
+round detection.
 
-``load_pack("v4.1")`` merges every section file of the round (``power.yaml``,
-``submission.yaml``, ...) after validating each one; ``detect_round(path)`` says which
-round a result belongs to and why. Checks never hard-code a round's threshold: they read
-it here, so a new round is a new folder of YAML, not new code.
+``load_catalog()`` is every rule (id, title, severity, rationale, fix, rounds, the pack
+thresholds it reads) from ``catalog/<domain>.yaml``; ``load_pack("v4.1")`` merges every
+section file of the round (``power.yaml``, ``submission.yaml``, ...) after validating each
+one; ``threshold("current_factor")`` is a named limit for the parts outside the checker;
+``detect_round(path)`` says which round a result belongs to and why. No part hard-codes a
+round's threshold: a new round is a new folder of YAML, a new rule family a new catalog
+file, not new constants.
 """
 
 from joulekit.rules.detect import detect_round
 from joulekit.rules.pack import RulePack, available_rounds, load_pack, round_key
 from joulekit.rules.power import MetricRule, PowerRules
+from joulekit.rules.rule_catalog import Catalog, Rule, Severity, load_catalog, pack_value
+from joulekit.rules.thresholds import Threshold, table_of, threshold, thresholds
 
 __all__ = [
+    "Catalog",
     "MetricRule",
     "PowerRules",
+    "Rule",
     "RulePack",
+    "Severity",
+    "Threshold",
     "available_rounds",
     "detect_round",
+    "load_catalog",
     "load_pack",
+    "pack_value",
     "round_key",
+    "table_of",
+    "threshold",
+    "thresholds",
 ]

@@ -25,6 +25,11 @@ from joulekit.errors import UserError
 _ROUND_RE = re.compile(r"^v(\d+)\.(\d+)$")
 
 
+def is_round_name(text: str) -> bool:
+    """``v4.1`` is a round name; ``PWR020`` is not."""
+    return _ROUND_RE.match(text) is not None
+
+
 def round_key(round_name: str) -> tuple[int, int]:
     """Sort key of a round name such as ``v4.1`` (``v10.0`` sorts after ``v9.1``)."""
     match = _ROUND_RE.match(round_name)

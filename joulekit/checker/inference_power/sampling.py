@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
-from joulekit.checker.metrics import select_samples
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.checker.metrics import select_samples
 from joulekit.formats.spl import SplLine
 
 _SPL = "run_1/spl.txt"
