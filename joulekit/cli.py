@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "director": ("joulekit.power_director.cli", "run the power director beside the analyzer"),
     "client": ("joulekit.harness.client_cli", "run a workload in lockstep with a director"),
     "loadgen": ("joulekit.harness.loadgen_cli", "run LoadGen against a SUT (the wrapped workload)"),
-    "ptd-sim": ("joulekit.power_director.simulator.cli", "run the PTDaemon simulator"),
+    "ptd-sim": ("joulekit.simulator.cli", "run the PTDaemon simulator"),
     "ptd-launch": ("joulekit.power_director.ptd_launch", "start PTDaemon and serve its console"),
     "init": ("joulekit.submission_template.cli_init", "scaffold a submitter tree for a round"),
     "package": ("joulekit.submission_template.cli_package", "assemble and pack a submission"),

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from joulekit.power_director.analyzers import open_analyzer
+from joulekit.analyzers import open_analyzer
 from joulekit.power_director.director.bank import AnalyzerBank
 from joulekit.power_director.director.outputs import write_phase
 

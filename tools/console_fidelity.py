@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ptd_console_classes as pc
 
-from joulekit.power_director.simulator import start_simulator
+from joulekit.simulator import start_simulator
 
 
 def main() -> int:

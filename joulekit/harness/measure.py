@@ -171,7 +171,7 @@ def check_config(config: RunConfig) -> None:
     if config.round is not None:
         load_pack(config.round)  # an unknown round names the known ones
     if config.director is None:
-        from joulekit.power_director.simulator.load import parse_load
+        from joulekit.simulator.load import parse_load
 
         parse_load(config.simulator_load)  # a bad load model stops here, not in ranging
 

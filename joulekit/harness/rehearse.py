@@ -44,7 +44,7 @@ from joulekit.harness.doctor.plan import run_doctor
 from joulekit.harness.doctor.result import CheckResult, Status
 from joulekit.harness.local_director import director_argv
 from joulekit.inputs import read_ini
-from joulekit.power_director.config import load_config
+from joulekit.session.config import load_config
 
 #: settle wait after a range change in a rehearsal (the real run waits 10 s)
 REHEARSAL_SETTLE_S = 1.0

@@ -18,13 +18,13 @@ from typing import Any
 
 from joulekit import signals
 from joulekit.errors import UserError
-from joulekit.power_director.config import (
+from joulekit.power_director.director.limits import ConnectionLimits
+from joulekit.session.config import (
     COMPLIANT_SETTLE_SECONDS,
     DirectorConfig,
     load_config,
     parse_listen,
 )
-from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.session.logs import SERVER_FORMAT
 from joulekit.validate import float_arg
 
@@ -141,7 +141,7 @@ def build_config(args: argparse.Namespace) -> DirectorConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from joulekit.power_director.director.factories import UrlFactory, make_factories
+    from joulekit.analyzers.factories import UrlFactory, make_factories
     from joulekit.power_director.director.server import Director
 
     config = build_config(args)

@@ -6,7 +6,7 @@ as ``ptd_logs.txt``. This wrapper starts the PTDaemon command line it is given (
 same argv the reference director builds), writes every byte PTDaemon prints to a new
 console file as it arrives (flushed per chunk, carriage returns and all: nothing is
 re-encoded), echoes it to the terminal, and serves the file read-only with
-:mod:`joulekit.power_director.console_feed`. The director then attaches with
+:mod:`joulekit.analyzers.console_feed`. The director then attaches with
 ``ptd://PTDHOST:PTDPORT?console=PTDHOST:FEEDPORT`` and writes the session's console.
 
 The console file is never overwritten (a new name per launch by default) and survives
@@ -31,8 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from joulekit.analyzers.console_feed import ConsoleFile, ConsoleServer
 from joulekit.errors import UserError
-from joulekit.power_director.console_feed import ConsoleFile, ConsoleServer
 from joulekit.validate import float_arg
 
 #: signals that end the wrapper the way Ctrl-C does

@@ -4,7 +4,9 @@ Rooms: ``protocol`` (protocol v3: wire strings, framing, command builders and re
 parsers, ``DEFAULT_PORT``, line and download limits), ``clock`` (stepping the system
 clock from an NTP server), ``logs`` (the reference log-line layouts and the per-session
 capture handler), ``provenance`` (source hashes, time zone, the ``joulekit`` block),
-``lost`` (the ``joulekit.lost`` record of a peer that went away).
+``lost`` (the ``joulekit.lost`` record of a peer that went away), ``config`` (the
+director's configuration: the reference ``server.conf`` layout, read by the director and
+by ``doctor``/``rehearse`` to check or reproduce it).
 
 This part sits below the director (``joulekit.power_director``) and the orchestration
 (``joulekit.run``); it imports only the basics and ``joulekit.formats``.

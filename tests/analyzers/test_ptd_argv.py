@@ -8,7 +8,7 @@ import json
 import pytest
 from realdata import SHARED
 
-from joulekit.power_director.analyzers.ptd_process import build_ptd_argv, ptd_config_from_argv
+from joulekit.analyzers.ptd_process import build_ptd_argv, ptd_config_from_argv
 
 REAL = SHARED / "fixtures" / "real"
 

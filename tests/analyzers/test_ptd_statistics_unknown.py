@@ -7,7 +7,7 @@ min/max are its start values, not measurements.
 
 from __future__ import annotations
 
-from joulekit.power_director.analyzers.ptd_parse import parse_statistics
+from joulekit.analyzers.ptd_parse import parse_statistics
 
 
 def test_unknown_uncertainty_gives_no_average_and_no_maximum() -> None:
@@ -31,7 +31,7 @@ def test_known_uncertainty_is_kept() -> None:
 
 def test_identify_gives_the_ptdaemon_device_number() -> None:
     """Attach mode: ptd_config's device_type comes from PTDaemon's own Identify reply."""
-    from joulekit.power_director.analyzers.ptd_parse import parse_identify
+    from joulekit.analyzers.ptd_parse import parse_identify
 
     real_v41 = (
         "YokogawaWT210,1000,1,1,1,1,0,0,1,version=1.10.0-ed9a21d2-20220817,OS=Linux 5.15.0,"
@@ -48,8 +48,8 @@ def test_identify_gives_the_ptdaemon_device_number() -> None:
 def test_every_simulated_device_identifies_with_its_own_device_number() -> None:
     """The table in joulekit/rules/ptd_devices.yaml covers every meter the simulator
     imitates, AC and DC, so attach mode never refuses our own simulator."""
-    from joulekit.power_director.analyzers.ptd_parse import device_type_for_driver
-    from joulekit.power_director.simulator.devices import personality
+    from joulekit.analyzers.ptd_parse import device_type_for_driver
+    from joulekit.simulator.devices import personality
 
     for device_type in (8, 49, 52, 77, 35, 48, 508, 549, 552):
         device = personality(device_type)

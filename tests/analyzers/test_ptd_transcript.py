@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from joulekit.power_director.analyzers import PtdAnalyzer, open_analyzer
-from joulekit.power_director.analyzers.ptd_parse import parse_identify, parse_ranges, parse_rl_line
+from joulekit.analyzers import PtdAnalyzer, open_analyzer
+from joulekit.analyzers.ptd_parse import parse_identify, parse_ranges, parse_rl_line
 
 GO = "Starting untimed measurement, maximum 500000 samples at 100ms with 0 rampup samples"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from joulekit.power_director.analyzers import open_analyzer
+from joulekit.analyzers import open_analyzer
 
 
 @pytest.mark.timeout(30)

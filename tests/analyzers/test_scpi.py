@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.power_director.analyzers import open_analyzer
-from joulekit.power_director.analyzers.scpi import ScpiAnalyzer
-from joulekit.power_director.meters.dialects import WT210, WT300E, parse_number, parse_values
+from joulekit.analyzers import open_analyzer
+from joulekit.analyzers.scpi import ScpiAnalyzer
+from joulekit.meters.dialects import WT210, WT300E, parse_number, parse_values
 
 YAML = Path(__file__).with_name("wt310e_sim.yaml")
 SIM_URL = f"visa://TCPIP::192.0.2.10::INSTR?dialect=wt300e&backend={YAML}@sim"

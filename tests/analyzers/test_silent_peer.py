@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from joulekit.power_director.analyzers import AnalyzerError, open_analyzer
+from joulekit.analyzers import AnalyzerError, open_analyzer
 
 
 def _mute_server() -> tuple[socket.socket, list[socket.socket]]:

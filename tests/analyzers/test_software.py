@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from joulekit.analyzers import open_analyzer, software
+from joulekit.analyzers.software import NvmlSource, RaplSource
 from joulekit.errors import UserError
-from joulekit.power_director.analyzers import open_analyzer, software
-from joulekit.power_director.analyzers.software import NvmlSource, RaplSource
 
 
 class _NVMLError(Exception):

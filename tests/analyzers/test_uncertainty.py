@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from joulekit.power_director.meters import MODELS, channel_uncertainty, pick_range
+from joulekit.meters import MODELS, channel_uncertainty, pick_range
 
 WT310E = MODELS["WT310E"].accuracy
 # 230 V, 120 W at PF 0.95 -> I = 0.549 A, S = 126.3 VA

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     Analyzer,
     AnalyzerError,
     Identity,
@@ -23,8 +23,8 @@ from joulekit.power_director.analyzers.base import (
     Ranges,
     Sample,
 )
-from joulekit.power_director.config import DirectorConfig
 from joulekit.power_director.director.server import Director
+from joulekit.session.config import DirectorConfig
 
 
 class FakeAnalyzer(Analyzer):

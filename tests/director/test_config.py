@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from joulekit.errors import UserError
-from joulekit.power_director.config import load_config
+from joulekit.session.config import load_config
 
 GOOD = """[server]
 ntpServer: pool.ntp.org

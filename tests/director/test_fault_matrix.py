@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 import pytest
 
-from joulekit.checker.runner import check_power_result
+from joulekit.checker.inference_power.runner import check_power_result
 from joulekit.formats.spl import read_spl
 from joulekit.rules import detect_round, load_pack
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.power_director.config import DirectorConfig
 from joulekit.power_director.director.session import Session, SessionError, SessionInfo, State
+from joulekit.session.config import DirectorConfig
 
 from .fakes import FakeAnalyzer, running_director
 from .test_protocol_transcript import _handshake

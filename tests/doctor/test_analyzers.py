@@ -11,9 +11,9 @@ from typing import Any
 
 from procutil import child_commands
 
+from joulekit.analyzers.base import Range, Ranges
 from joulekit.harness.doctor.ranges import Load, judge_ranges
-from joulekit.power_director.analyzers.base import Range, Ranges
-from joulekit.power_director.meters.tables import MODELS
+from joulekit.meters.tables import MODELS
 
 from .inifiles import free_port, joulekit_ptd, silent_ptd, write_server_conf
 from .ntp_responder import NtpResponder

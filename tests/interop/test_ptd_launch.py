@@ -17,9 +17,9 @@ import pytest
 from doctor.inifiles import free_port, joulekit_ptd
 from procutil import stop_tree, wait_listening
 
-from joulekit.power_director.analyzers import open_analyzer
-from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.console_feed import ConsoleFeed, ConsoleFeedError, ConsoleFile
+from joulekit.analyzers import open_analyzer
+from joulekit.analyzers.console_feed import ConsoleFeed, ConsoleFeedError, ConsoleFile
+from joulekit.analyzers.ptd import PtdAnalyzer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -21,7 +21,7 @@ from types import ModuleType
 import pytest
 from realdata import REPO, UNTETHER_V41_OFFLINE, UNTETHER_V41_SS
 
-from joulekit.power_director.simulator import start_simulator
+from joulekit.simulator import start_simulator
 
 pytestmark = pytest.mark.timeout(120)
 

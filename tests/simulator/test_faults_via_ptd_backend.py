@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from joulekit.power_director.analyzers import AnalyzerError, PtdAnalyzer, open_analyzer
+from joulekit.analyzers import AnalyzerError, PtdAnalyzer, open_analyzer
 
 INTERVAL_MS = 100
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from joulekit.power_director.simulator.load import parse_load
+from joulekit.simulator.load import parse_load
 
 BURN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.power_director.analyzers import AnalyzerError, build_ptd_argv, spawn_ptd
+from joulekit.analyzers import AnalyzerError, build_ptd_argv, spawn_ptd
 
 PTD = [sys.executable, "-m", "joulekit", "ptd-sim"]
 

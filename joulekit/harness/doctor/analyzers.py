@@ -16,26 +16,26 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from joulekit.errors import UserError
-from joulekit.harness.doctor.options import DoctorOptions
-from joulekit.harness.doctor.ranges import Load, describe, judge_ranges
-from joulekit.harness.doctor.result import CheckResult, error, ok, skipped, warning
-from joulekit.harness.doctor.rounds import allowed_ptd_versions
-from joulekit.harness.doctor.runner import PlannedCheck, run_one
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     Analyzer,
     AnalyzerError,
     Identity,
     Ranges,
     Sample,
 )
-from joulekit.power_director.analyzers.link import LinkLost, LinkTimeout
-from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
-from joulekit.power_director.director.factories import make_factories
-from joulekit.power_director.meters.tables import model_for_device_type
-from joulekit.power_director.meters.uncertainty import UNCERTAINTY_LIMIT
+from joulekit.analyzers.factories import make_factories
+from joulekit.analyzers.link import LinkLost, LinkTimeout
+from joulekit.analyzers.ptd import PtdAnalyzer
+from joulekit.errors import UserError
+from joulekit.harness.doctor.options import DoctorOptions
+from joulekit.harness.doctor.ranges import Load, describe, judge_ranges
+from joulekit.harness.doctor.result import CheckResult, error, ok, skipped, warning
+from joulekit.harness.doctor.rounds import allowed_ptd_versions
+from joulekit.harness.doctor.runner import PlannedCheck, run_one
+from joulekit.meters.tables import model_for_device_type
+from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT
 from joulekit.rules.pack import RulePack
+from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig
 
 #: makes a fresh analyzer, exactly as the director makes one per session
 AnalyzerFactory = Callable[[], Analyzer]

@@ -16,8 +16,8 @@ from joulekit.errors import UserError
 from joulekit.harness.doctor.result import CheckResult, error, ok, warning
 from joulekit.harness.doctor.rounds import allowed_device_types
 from joulekit.inputs import read_ini
-from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig, load_config
 from joulekit.rules.pack import RulePack
+from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig, load_config
 
 TITLE = "director config"
 

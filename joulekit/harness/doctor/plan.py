@@ -26,8 +26,8 @@ from joulekit.harness.doctor.result import CheckResult, Status, skipped
 from joulekit.harness.doctor.rounds import check_round
 from joulekit.harness.doctor.runner import PlannedCheck, run_one
 from joulekit.harness.doctor.storage import LogEstimate, check_folders_apart, check_output_folder
-from joulekit.power_director.config import DirectorConfig
 from joulekit.rules.pack import RulePack
+from joulekit.session.config import DirectorConfig
 
 
 def _run(check: str, title: str, fn: object) -> list[CheckResult]:

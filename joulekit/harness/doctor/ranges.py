@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from joulekit.power_director.analyzers.base import Ranges
-from joulekit.power_director.meters.tables import MeterModel, pick_range
-from joulekit.power_director.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
+from joulekit.analyzers.base import Ranges
+from joulekit.meters.tables import MeterModel, pick_range
+from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
 
 #: the director sets the testing current range to this multiple of the ranging maximum
 CURRENT_FACTOR = 1.1

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     Analyzer,
     AnalyzerError,
     Identity,

@@ -13,8 +13,8 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from joulekit.analyzers.base import INVALID_READING, Sample
 from joulekit.formats.timefmt import format_mlperf_time
-from joulekit.power_director.analyzers.base import INVALID_READING, Sample
 
 
 @dataclass(frozen=True)

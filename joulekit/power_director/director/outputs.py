@@ -16,14 +16,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from joulekit.analyzers.base import Sample
+from joulekit.analyzers.ptd import PtdAnalyzer
+from joulekit.analyzers.ptd_process import ptd_config_from_argv
 from joulekit.formats.atomic import atomic_write_text, sha1_file
 from joulekit.formats.power_json import write_power_document
 from joulekit.formats.ptd_out import PtdOutEntry
 from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
 from joulekit.formats.spl import SplChannel, format_merged_spl_line, format_spl_line, write_spl
-from joulekit.power_director.analyzers.base import Sample
-from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.analyzers.ptd_process import ptd_config_from_argv
 from joulekit.power_director.director.bank import AnalyzerBank, BankMember
 from joulekit.power_director.director.merge import merge_by_time
 from joulekit.session.provenance import (
@@ -48,7 +48,7 @@ SERVER_RESULTS = (
 )
 
 #: Folders whose sources the director hashes (our own files, never the reference's).
-DIRECTOR_SOURCES = ("power_director", "session", "formats")
+DIRECTOR_SOURCES = ("power_director", "session", "analyzers", "meters", "simulator", "formats")
 
 
 def sample_line(sample: Sample, mark: str) -> str:

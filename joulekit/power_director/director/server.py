@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from joulekit.power_director.config import DirectorConfig
 from joulekit.power_director.director.bank import AnalyzerFactory, BankError
 from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.session import (
@@ -41,6 +40,7 @@ from joulekit.power_director.director.session import (
 )
 from joulekit.session import protocol as p
 from joulekit.session.clock import step_clock
+from joulekit.session.config import DirectorConfig
 from joulekit.session.logs import SERVER_FORMAT, CaptureHandler
 
 #: commands whose exchanges are not part of ``messages`` (as in the reference; the

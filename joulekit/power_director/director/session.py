@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from joulekit.power_director.analyzers.base import INVALID_READING, Sample
-from joulekit.power_director.config import MAX_RANGING_AMPS, DirectorConfig
+from joulekit.analyzers.base import INVALID_READING, Sample
 from joulekit.power_director.director import outputs
 from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
 from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch
+from joulekit.session.config import MAX_RANGING_AMPS, DirectorConfig
 from joulekit.session.lost import lost_entry
 
 #: Testing current range = this × the largest current seen while ranging.

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from joulekit.power_director.analyzers.base import AnalyzerError
+from joulekit.analyzers.base import AnalyzerError
 from joulekit.power_director.director.bank import AnalyzerBank
 
 #: seconds between two polls of the analyzers during a phase (an ``RL`` each)

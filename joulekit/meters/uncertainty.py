@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from joulekit.power_director.meters.tables import Accuracy
+from joulekit.meters.tables import Accuracy
 
 #: MLPerf's per-sample limit (SPEC's acceptance allows 1.5 % for DC; MLPerf keeps 1 %)
 UNCERTAINTY_LIMIT = 0.01

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from joulekit.errors import UserError
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     INVALID_READING,
     Analyzer,
     AnalyzerError,
@@ -27,6 +26,7 @@ from joulekit.power_director.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.errors import UserError
 
 _NO_RANGES = Ranges(Range(None, None), Range(None, None))
 

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from joulekit.formats.timefmt import from_epoch
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     INVALID_READING,
     Analyzer,
     AnalyzerError,
@@ -29,8 +28,9 @@ from joulekit.power_director.analyzers.base import (
     Sample,
     Statistics,
 )
-from joulekit.power_director.analyzers.link import LineLink, LinkLost, LinkTimeout
-from joulekit.power_director.analyzers.ptd_parse import (
+from joulekit.analyzers.console_feed import ConsoleFeed, ConsoleFeedError
+from joulekit.analyzers.link import LineLink, LinkLost, LinkTimeout
+from joulekit.analyzers.ptd_parse import (
     SIMULATOR_MARK,
     RlLine,
     parse_identify,
@@ -38,10 +38,10 @@ from joulekit.power_director.analyzers.ptd_parse import (
     parse_rl_line,
     parse_statistics,
 )
-from joulekit.power_director.analyzers.ptd_process import PtdProcess
-from joulekit.power_director.console_feed import ConsoleFeed, ConsoleFeedError
-from joulekit.power_director.meters.tables import MeterModel, model_for_device_type, model_for_name
-from joulekit.power_director.meters.uncertainty import (
+from joulekit.analyzers.ptd_process import PtdProcess
+from joulekit.formats.timefmt import from_epoch
+from joulekit.meters.tables import MeterModel, model_for_device_type, model_for_name
+from joulekit.meters.uncertainty import (
     UNCERTAINTY_LIMIT,
     channel_uncertainty,
     combined_uncertainty,

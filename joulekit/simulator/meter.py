@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from joulekit.formats.timefmt import format_mlperf_time, from_epoch
-from joulekit.power_director.meters.tables import pick_range
-from joulekit.power_director.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
-from joulekit.power_director.simulator.devices import Personality
-from joulekit.power_director.simulator.faults import Fault
-from joulekit.power_director.simulator.load import LoadModel
+from joulekit.meters.tables import pick_range
+from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
+from joulekit.simulator.devices import Personality
+from joulekit.simulator.faults import Fault
+from joulekit.simulator.load import LoadModel
 
 INVALID = -1.0
 #: relative uncertainty the ``uncertainty-high`` fault aims at (a load far below its range)

@@ -22,10 +22,10 @@ from types import TracebackType
 from typing import TextIO
 
 from joulekit.errors import UserError
-from joulekit.power_director.simulator.devices import SIMULATOR_NAME, Personality, personality
-from joulekit.power_director.simulator.faults import Fault, parse_fault, parse_faults
-from joulekit.power_director.simulator.load import LoadModel, parse_load
-from joulekit.power_director.simulator.server import (
+from joulekit.simulator.devices import SIMULATOR_NAME, Personality, personality
+from joulekit.simulator.faults import Fault, parse_fault, parse_faults
+from joulekit.simulator.load import LoadModel, parse_load
+from joulekit.simulator.server import (
     PtdSimulator,
     SimulatorConfig,
     SimulatorStartError,

@@ -14,8 +14,7 @@ from importlib import resources
 
 import yaml
 
-from joulekit.formats.timefmt import parse_mlperf_time
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     INVALID_READING,
     ChannelReading,
     Identity,
@@ -23,6 +22,7 @@ from joulekit.power_director.analyzers.base import (
     Ranges,
     Statistics,
 )
+from joulekit.formats.timefmt import parse_mlperf_time
 
 #: the version PTDaemon reports between ``version=`` and the first ``-``
 SIMULATOR_MARK = "joulekit"

@@ -24,8 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from joulekit.errors import UserError
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     Analyzer,
     AnalyzerError,
     Identity,
@@ -34,9 +33,10 @@ from joulekit.power_director.analyzers.base import (
     Sample,
     Statistics,
 )
-from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.analyzers.ptd_process import PtdProcess, build_ptd_argv
-from joulekit.power_director.console_feed import ConsoleFeed
+from joulekit.analyzers.console_feed import ConsoleFeed
+from joulekit.analyzers.ptd import PtdAnalyzer
+from joulekit.analyzers.ptd_process import PtdProcess, build_ptd_argv
+from joulekit.errors import UserError
 from joulekit.validate import parse_float, parse_int, parse_port
 
 __all__ = [
@@ -181,17 +181,17 @@ def _from_url(url: str, *, start: bool) -> Analyzer | None:
     if scheme == "sim":
         return _open_sim(url, parts.netloc or parts.path.strip("/"), q, start=start)
     if scheme in ("visa", "serial"):
-        from joulekit.power_director.analyzers.scpi import open_scpi
+        from joulekit.analyzers.scpi import open_scpi
 
         return open_scpi(url, scheme, unquote(parts.netloc + parts.path), q)
     if scheme == "nvml":
-        from joulekit.power_director.analyzers.software import NvmlSource
+        from joulekit.analyzers.software import NvmlSource
 
         index = parts.netloc or "0"
         _leftover(url, q)
         return NvmlSource(url, int(index) if index.isdigit() else index)
     if scheme == "rapl":
-        from joulekit.power_director.analyzers.software import RaplSource
+        from joulekit.analyzers.software import RaplSource
 
         zone = parts.netloc or "intel-rapl:0"
         root = _one(q, "root")
@@ -207,7 +207,7 @@ def _from_url(url: str, *, start: bool) -> Analyzer | None:
 def _open_sim(url: str, device: str, q: dict[str, list[str]], *, start: bool = True
               ) -> Analyzer | None:
     """``sim://49?channels=1,2&load=constant:120&fault=nan:at=3&period_ms=100``."""
-    from joulekit.power_director.simulator import start_simulator
+    from joulekit.simulator import start_simulator
 
     channels = _channels(_one(q, "channels"))
     load = _one(q, "load", "constant:120") or "constant:120"

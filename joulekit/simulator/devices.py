@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from joulekit.errors import UserError
-from joulekit.power_director.meters.tables import MODELS, MeterModel
+from joulekit.meters.tables import MODELS, MeterModel
 
 SIMULATOR_NAME = "joulekit simulator"
 

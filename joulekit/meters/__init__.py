@@ -5,7 +5,7 @@ own uncertainty) and the direct SCPI backend all compute per-sample uncertainty 
 same way, from the ranges read back for that sample.
 """
 
-from joulekit.power_director.meters.tables import (
+from joulekit.meters.tables import (
     MODELS,
     Accuracy,
     MeterModel,
@@ -13,7 +13,7 @@ from joulekit.power_director.meters.tables import (
     model_for_name,
     pick_range,
 )
-from joulekit.power_director.meters.uncertainty import (
+from joulekit.meters.uncertainty import (
     UNCERTAINTY_LIMIT,
     channel_uncertainty,
     combined_uncertainty,

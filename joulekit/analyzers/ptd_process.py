@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from joulekit.power_director.analyzers.base import AnalyzerError
+from joulekit.analyzers.base import AnalyzerError
 
 
 def build_ptd_argv(

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from joulekit.errors import UserError
-from joulekit.power_director.analyzers.base import (
+from joulekit.analyzers.base import (
     INVALID_READING,
     Analyzer,
     AnalyzerError,
@@ -27,7 +26,8 @@ from joulekit.power_director.analyzers.base import (
     Sample,
     Statistics,
 )
-from joulekit.power_director.meters.dialects import (
+from joulekit.errors import UserError
+from joulekit.meters.dialects import (
     RATES,
     Dialect,
     dialect,
@@ -35,8 +35,8 @@ from joulekit.power_director.meters.dialects import (
     parse_number,
     parse_values,
 )
-from joulekit.power_director.meters.tables import MODELS, MeterModel, model_for_name, pick_range
-from joulekit.power_director.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
+from joulekit.meters.tables import MODELS, MeterModel, model_for_name, pick_range
+from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
 from joulekit.validate import parse_int
 
 

@@ -12,16 +12,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from joulekit.errors import UserError
-from joulekit.power_director.analyzers import (
+from joulekit.analyzers import (
     build_ptd_argv,
     check_analyzer_url,
     open_analyzer,
     spawn_ptd,
 )
-from joulekit.power_director.analyzers.base import Analyzer, AnalyzerError
-from joulekit.power_director.analyzers.ptd import PtdAnalyzer
-from joulekit.power_director.config import DirectorConfig, PtdAnalyzerConfig
+from joulekit.analyzers.base import Analyzer, AnalyzerError
+from joulekit.analyzers.ptd import PtdAnalyzer
+from joulekit.errors import UserError
+from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig
 
 
 class UrlFactory:

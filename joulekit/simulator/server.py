@@ -20,10 +20,10 @@ from typing import TextIO
 
 from joulekit import __version__
 from joulekit.errors import UserError
-from joulekit.power_director.simulator.devices import SIMULATOR_NAME, Personality, personality
-from joulekit.power_director.simulator.faults import Fault
-from joulekit.power_director.simulator.load import LoadModel
-from joulekit.power_director.simulator.meter import Measurement, SimClock, SimMeter
+from joulekit.simulator.devices import SIMULATOR_NAME, Personality, personality
+from joulekit.simulator.faults import Fault
+from joulekit.simulator.load import LoadModel
+from joulekit.simulator.meter import Measurement, SimClock, SimMeter
 
 HELLO_REPLY = "Hello, PTDaemon here!"
 MAX_SAMPLES = 500000

@@ -25,9 +25,9 @@ from typing import Any
 
 from joulekit.errors import EXIT_USER_ERROR, UserError
 from joulekit.inputs import port_arg
-from joulekit.power_director.simulator.faults import parse_faults
-from joulekit.power_director.simulator.load import parse_load
-from joulekit.power_director.simulator.server import (
+from joulekit.simulator.faults import parse_faults
+from joulekit.simulator.load import parse_load
+from joulekit.simulator.server import (
     PtdSimulator,
     SimulatorConfig,
     SimulatorStartError,
