@@ -92,7 +92,7 @@ def bench_corpus(corpus: Path, jobs: int, distinct: int, script: Path | None) ->
     print(f"internal errors   : {crashed}")
     if script is None:
         return 0
-    from joulekit.checker.runner import _fingerprint
+    from joulekit.checker.inference_power.runner import _fingerprint
 
     seen: set[str] = set()
     picked: list[Path] = []

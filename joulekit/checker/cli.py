@@ -8,20 +8,20 @@ source from the round's pack.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from joulekit.checker.dispatch import RunOptions, check, domain_for
 from joulekit.checker.options import CheckOptions, load_sources_checksums
-from joulekit.checker.output import render_table, to_csv, to_json, to_junit
+from joulekit.checker.output import FORMATS, RenderOptions, render
 from joulekit.checker.report import CheckReport, ResultReport
-from joulekit.checker.runner import check_path
 from joulekit.errors import EXIT_OK, UserError
-from joulekit.inputs import input_root, output_file, refuse_unsafe_tree, write_output
+from joulekit.inputs import output_file, write_output
 from joulekit.rules.explain import explain
 from joulekit.validate import int_arg
 
@@ -52,38 +52,19 @@ def _run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UserError(f"{path} does not exist; give a performance folder, a result "
                         "folder, a submission tree or any folder holding power results")
-    if _is_submission(path, args.scope):
-        from joulekit.checker.submission import check_tree
-
-        summary = Path(args.summary_csv) if args.summary_csv else None
-        # the tree's own readers open what they find: no FIFO, link out or giant first
-        refuse_unsafe_tree(path, "the submission tree")
-        with input_root(path):
-            report = check_tree(path, options, jobs=args.jobs, summary_csv=summary)
+    domain = domain_for(path, args.scope)
+    summary = Path(args.summary_csv) if args.summary_csv else None
+    run = RunOptions(jobs=args.jobs, summary_csv=summary)
+    if domain.name == "inference_power":
+        report = _check_with_progress(path, options, run, args.no_progress)
     else:
-        if args.summary_csv:
-            raise UserError("--summary-csv needs a submission tree (division folders "
-                            "closed/, open/ or network/ below PATH)")
-        report = _check_with_progress(path, options, args.jobs, args.no_progress)
+        report = check(path, options, scope=args.scope, run=run)
     _emit(report, args)
     return report.exit_code()
 
 
-def _is_submission(path: Path, scope: str) -> bool:
-    """Whether PATH is checked as a whole submission tree or as power results only."""
-    if scope == "power":
-        return False
-    from joulekit.checker.submission import is_submission_tree
-
-    is_tree = is_submission_tree(path)
-    if scope == "submission" and not is_tree:
-        raise UserError(f"{path} is not a submission tree: expected closed/, open/ or "
-                        "network/ folders, or a submitter folder with results/ and systems/")
-    return is_tree
-
-
 def _check_with_progress(
-    path: Path, options: CheckOptions, jobs: int | None, quiet: bool
+    path: Path, options: CheckOptions, run: RunOptions, quiet: bool
 ) -> CheckReport:
     err = Console(stderr=True)
     progress = Progress(
@@ -104,19 +85,15 @@ def _check_with_progress(
         def advance(_: ResultReport) -> None:
             progress.advance(task)
 
-        return check_path(path, options, jobs=jobs, progress=advance, on_total=total)
+        return check(path, options, scope="power",
+                     run=replace(run, progress=advance, on_total=total))
 
 
 def _emit(report: CheckReport, args: argparse.Namespace) -> None:
-    if args.format == "table":
-        if not args.output:
-            render_table(report, Console(), show_notices=args.notices)
-            return
-        buffer = io.StringIO()
-        render_table(report, Console(file=buffer, width=140), show_notices=args.notices)
-        text = buffer.getvalue()
-    else:
-        text = {"json": to_json, "junit": to_junit, "csv": to_csv}[args.format](report)
+    # the table goes straight to a terminal (its width, its colours); files get plain text
+    console = Console() if args.format == "table" and not args.output else None
+    text = render(report, args.format, RenderOptions(show_notices=args.notices,
+                                                      console=console))
     if args.output:
         write_output(args.output, text, "--output")
     else:
@@ -146,7 +123,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=["table", "json", "junit", "csv"],
+        choices=list(FORMATS),
         default="table",
         help="output format (default: a table for people)",
     )

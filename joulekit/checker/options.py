@@ -27,6 +27,9 @@ class CheckOptions:
     round: str | None = None
     sources_sets: tuple[dict[str, str], ...] | None = None
     sources_file: str | None = None
+    #: LoadGen error texts the caller waives in a submission tree (only those the round's
+    #: pack lists as ``loadgen_errors.waivable`` are honoured)
+    waive_errors: tuple[str, ...] = ()
 
 
 def load_sources_checksums(path: str | Path) -> tuple[dict[str, str], ...]:

@@ -1,7 +1,9 @@
-"""Report renderers: a rich table for people; JSON, JUnit XML and CSV for tools.
+"""Report formats: a rich table for people; JSON, JUnit XML and CSV for tools.
 
-Every renderer reads the same :class:`CheckReport` and the rule registry, so a rule's
-title and severity read the same in every format.
+Every format reads the same :class:`CheckReport` and the rule registry, so a rule's
+title and severity read the same in every format. Formats are registered by name in
+:data:`FORMATS` (what ``joulekit check --format`` offers); a new one is one function and
+one :func:`register_format` call.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from rich.console import Console
@@ -18,6 +22,7 @@ from rich.text import Text
 from joulekit.checker.findings import Finding
 from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.rules.thresholds import threshold
 
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "dim"}
 
@@ -32,7 +37,7 @@ def _figure_text(result: ResultReport) -> str:
         return "-"
     text = f"{figure.value:.10g} {figure.unit}"
     if figure.inferred_from:
-        text += f" (x8 from {figure.inferred_from})"
+        text += f" (x{threshold('inferred_multistream_factor'):g} from {figure.inferred_from})"
     return text
 
 
@@ -110,7 +115,7 @@ def _short(path: str) -> str:
 def to_junit(report: CheckReport) -> str:
     """One test suite per result, one test case per rule that ran or fired."""
     suites = ET.Element("testsuites", name="joulekit check")
-    rule_ids = [rule.id for rule in REGISTRY if rule.id.startswith("PWR")]
+    rule_ids = [rule.id for rule in REGISTRY if rule.domain == "power"]
     for result in report.results:
         suite = ET.SubElement(
             suites,
@@ -199,3 +204,53 @@ def to_csv(report: CheckReport) -> str:
                     ]
                 )
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """``console``: draw the table there (a terminal's width and colours) instead of
+    returning its text; ``show_notices``: list notices in the table too."""
+
+    show_notices: bool = False
+    console: Console | None = None
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str
+    help: str
+    render: Callable[[CheckReport, RenderOptions], str]
+
+
+#: the report formats by name, in the order ``--format`` lists them
+FORMATS: dict[str, OutputFormat] = {}
+
+
+def register_format(fmt: OutputFormat) -> OutputFormat:
+    if fmt.name in FORMATS:
+        raise ValueError(f"report format {fmt.name!r} is registered twice")
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def _table(report: CheckReport, options: RenderOptions) -> str:
+    if options.console is not None:
+        render_table(report, options.console, show_notices=options.show_notices)
+        return ""
+    buffer = io.StringIO()
+    render_table(report, Console(file=buffer, width=140), show_notices=options.show_notices)
+    return buffer.getvalue()
+
+
+register_format(OutputFormat("table", "a table for people", _table))
+register_format(OutputFormat("json", "the JSON report (docs/usage-checker.md)",
+                             lambda report, _options: to_json(report)))
+register_format(OutputFormat("junit", "JUnit XML, one test case per rule",
+                             lambda report, _options: to_junit(report)))
+register_format(OutputFormat("csv", "one row per finding",
+                             lambda report, _options: to_csv(report)))
+
+
+def render(report: CheckReport, name: str, options: RenderOptions | None = None) -> str:
+    """The report in format ``name`` (KeyError for an unknown one)."""
+    return FORMATS[name].render(report, options or RenderOptions())

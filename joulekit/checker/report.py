@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from joulekit import __version__
-from joulekit.checker.findings import Finding
+from joulekit.checker.findings import Finding, exit_code
 from joulekit.checker.metrics import PowerFigure
-from joulekit.errors import EXIT_ERRORS, EXIT_OK, EXIT_WARNINGS
 
 
 @dataclass
@@ -102,11 +101,7 @@ class CheckReport:
         return sum(r.warnings for r in self.results)
 
     def exit_code(self) -> int:
-        if self.errors:
-            return EXIT_ERRORS
-        if self.warnings:
-            return EXIT_WARNINGS
-        return EXIT_OK
+        return exit_code(f.severity for r in self.results for f in r.findings)
 
     def to_json(self) -> dict[str, Any]:
         return {

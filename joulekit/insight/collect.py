@@ -33,7 +33,7 @@ from joulekit.rules import detect_round, load_pack
 
 def run_checker(perf_dir: Path, round_name: str | None) -> ResultReport:
     """The checker's verdict on one result, under the given or detected round."""
-    from joulekit.checker.runner import check_power_result
+    from joulekit.checker.inference_power.runner import check_power_result
 
     why = "given with --round"
     if round_name is None:

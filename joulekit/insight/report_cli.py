@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from joulekit.checker.runner import find_results
+from joulekit.checker.inference_power.runner import find_results
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.inputs import prepare_output_dir

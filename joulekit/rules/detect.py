@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.formats.layout import find_power_results
+from joulekit.formats.mllog import read_detail
+from joulekit.formats.power_json import read_power_json
 from joulekit.rules.pack import available_rounds, load_pack, round_key
 
 _PATH_ROUND = re.compile(r"^(?:.*[_-])?(v\d+\.\d+)$")
@@ -39,7 +42,6 @@ def _round_from_path(path: Path, rounds: list[str]) -> tuple[str, str] | None:
 
 
 def _first_power_result(path: Path) -> Path | None:
-    from joulekit.formats.layout import find_power_results
 
     if (path / "power").is_dir():
         return path
@@ -58,8 +60,6 @@ def _round_by_date(day: date, rounds: list[str]) -> str:
 
 
 def _round_from_data(perf_dir: Path, rounds: list[str]) -> tuple[str, str] | None:
-    from joulekit.formats.mllog import read_detail
-    from joulekit.formats.power_json import read_power_json
 
     detail = read_detail(perf_dir / "run_1" / "mlperf_log_detail.txt")
     if detail.power_begin is None:
@@ -142,7 +142,6 @@ def _run_logs(subs: list[Path]) -> list[Path]:
 
 
 def _log_facts(paths: list[Path]) -> list[dict[str, Any]]:
-    from joulekit.formats.mllog import read_detail
 
     facts = []
     for path in paths:

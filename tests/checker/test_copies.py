@@ -63,7 +63,7 @@ def test_rebased_files_name_the_new_folder(tmp_path: Path) -> None:
 
 
 def test_a_folder_outside_the_tree_is_never_shared(tmp_path: Path) -> None:
-    from joulekit.checker.runner import _fingerprint
+    from joulekit.checker.inference_power.runner import _fingerprint
 
     folders = _copies(tmp_path / "tree")
     outside = tmp_path / "elsewhere"

@@ -15,7 +15,7 @@ from joulekit.checker import (
     check_power_result,
     load_sources_checksums,
 )
-from joulekit.checker import runner as runner_module
+from joulekit.checker.inference_power import runner as runner_module
 from joulekit.rules import load_pack
 
 from ._fixtures import (

@@ -130,7 +130,7 @@ def test_v20_clocks_must_agree_within_200_ms(tmp_path: Path) -> None:
 
 
 def test_identical_folders_share_a_fingerprint_and_a_verdict(tmp_path: Path) -> None:
-    from joulekit.checker.runner import _fingerprint
+    from joulekit.checker.inference_power.runner import _fingerprint
 
     tree = tmp_path / "inference_results_v1.1"
     a = copy_as(V11_KRAI, tree / "a", "offline")

@@ -51,13 +51,13 @@ def test_csv_has_the_reference_columns_and_quotes_values() -> None:
 
 
 def test_check_cli_hook_feeds_the_checker_report_writers(tmp_path: Path) -> None:
+    from joulekit.checker.dispatch import RunOptions, check
     from joulekit.checker.options import CheckOptions
     from joulekit.checker.output import to_junit
-    from joulekit.checker.submission import check_tree
 
     csv_path = tmp_path / "summary.csv"
-    report = check_tree(REAL / "inference_results_v4.1", CheckOptions(round="v4.1"), jobs=1,
-                        summary_csv=csv_path)
+    report = check(REAL / "inference_results_v4.1", CheckOptions(round="v4.1"),
+                   run=RunOptions(jobs=1, summary_csv=csv_path))
     assert report.results[0].path == "(tree)"
     assert report.exit_code() == 1  # the published copy lacks calibration.md and code/
     assert "SUB-CALIBRATION-MISSING" in to_junit(report)

@@ -63,6 +63,7 @@ class ResultFiles:
     def unsafe(self) -> dict[str, Any]:
         """Files that may not be read (link out of the tree, FIFO, device, too large),
         relative path -> :class:`~joulekit.inputs.UnsafeInputError`."""
+        # safety imports this module (its check takes a PowerContext): import on first use
         from joulekit.checker.inference_power.safety import unsafe_files
 
         return unsafe_files(self.perf_dir)

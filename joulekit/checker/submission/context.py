@@ -12,6 +12,7 @@ from typing import Any
 
 from joulekit.checker.findings import Finding, Severity
 from joulekit.checker.metrics import PowerFigure
+from joulekit.checker.options import CheckOptions
 from joulekit.checker.registry import Rule
 from joulekit.checker.submission.tree import ResultUnit
 from joulekit.formats.mllog import MllogDetail, read_detail
@@ -42,7 +43,8 @@ def mlperf_model(pack: dict[str, Any], model: str, mapped: str = "") -> str | No
 class ResultContext:
     unit: ResultUnit
     pack: dict[str, Any]
-    options: dict[str, Any] = field(default_factory=dict)
+    #: what the inference power checks of a power result are told
+    power_options: CheckOptions | None = None
     findings: list[Finding] = field(default_factory=list)
     system: dict[str, Any] | None = None
     measurements: dict[str, Any] | None = None

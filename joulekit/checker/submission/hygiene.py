@@ -12,6 +12,7 @@ from typing import Any
 
 from joulekit.checker.findings import Finding
 from joulekit.checker.submission import rules as R
+from joulekit.checker.submission.system import load_json_object
 from joulekit.checker.submission.tree import DIVISIONS, ResultUnit
 
 _TOLERATED_ROOT = {"README.md", "LICENSE", "LICENSE.md", ".gitattributes", ".gitignore", ".git"}
@@ -101,7 +102,6 @@ def _scenarios(root: Path, sub: Path, subs: list[ResultUnit],
     out: list[Finding] = []
     if sub.parent.name == "open":
         return out
-    from joulekit.checker.submission.system import load_json_object
 
     groups: dict[tuple[str, str], set[str]] = {}
     for unit in subs:

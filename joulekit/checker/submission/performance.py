@@ -62,7 +62,7 @@ def _validity(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> No
 
 def _errors(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str,
             compliance: bool) -> None:
-    allowed = set(ctx.options.get("waive_errors", []))
+    allowed = set(ctx.power_options.waive_errors if ctx.power_options else ())
     allowed &= set(ctx.pack["loadgen_errors"]["waivable"])
     if compliance:
         allowed |= set(ctx.pack["loadgen_errors"]["allowed_in_compliance"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
+from joulekit.checker.inference_power.runner import check_power_result
+from joulekit.checker.options import CheckOptions
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.context import ResultContext
 from joulekit.checker.submission.tree import SCENARIOS
+from joulekit.rules import load_pack
 
 #: the power files an inferred result must share byte for byte with its base run
 SHARED_POWER_FILES = ("run_1/spl.txt", "power/server.json", "power/client.json")
@@ -36,10 +38,8 @@ def check_file_sets(ctx: ResultContext) -> None:
         ctx.add(R.POWER_FILES, "performance/power: missing " + ", ".join(missing), file=folder)
 
 
-def check_power(ctx: ResultContext, power_options: Any) -> None:
+def check_power(ctx: ResultContext, power_options: CheckOptions | None) -> None:
     """Run the Power WG checks and keep the published figure for the summary CSV."""
-    from joulekit.checker import check_power_result
-    from joulekit.rules import load_pack
 
     check_file_sets(ctx)
     report = check_power_result(ctx.unit.path / "performance", load_pack(ctx.pack["round"]),

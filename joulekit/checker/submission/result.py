@@ -12,6 +12,7 @@ from typing import Any
 
 from joulekit.checker.findings import Finding
 from joulekit.checker.metrics import PowerFigure
+from joulekit.checker.options import CheckOptions
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.accuracy import check_accuracy
 from joulekit.checker.submission.compliance import check_compliance
@@ -20,6 +21,7 @@ from joulekit.checker.submission.performance import check_log, metric_value
 from joulekit.checker.submission.power import check_inferred_power, check_power
 from joulekit.checker.submission.system import check_measurements, check_system
 from joulekit.checker.submission.tree import ResultUnit
+from joulekit.rules import load_pack
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,11 @@ class ResultVerdict:
         return not any(f.severity == "error" for f in self.findings)
 
 
-def check_result(unit: ResultUnit, round_name: str, options: dict[str, Any],
+def check_result(unit: ResultUnit, round_name: str, power_options: CheckOptions | None = None,
                  extra: tuple[Finding, ...] = ()) -> ResultVerdict:
-    from joulekit.rules import load_pack
 
     pack = load_pack(round_name).submission
-    ctx = ResultContext(unit=unit, pack=pack, options=options)
+    ctx = ResultContext(unit=unit, pack=pack, power_options=power_options)
     ctx.findings.extend(extra)
     try:
         _run(ctx)
@@ -119,7 +120,7 @@ def _run(ctx: ResultContext) -> None:
     if unit.has_power:
         if base_scenario is not None and ctx.inferred:
             check_inferred_power(ctx, base_scenario)
-        check_power(ctx, ctx.options.get("power_options"))
+        check_power(ctx, ctx.power_options)
 
 
 def _inferred_metric(ctx: ResultContext, detail: Any, ran: str, folder: str) -> float | None:

@@ -12,13 +12,17 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from joulekit.checker.findings import Finding
+from joulekit.checker.findings import Finding, exit_code
+from joulekit.checker.options import CheckOptions
+from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.hygiene import cross_references, walk_tree
 from joulekit.checker.submission.result import ResultVerdict, check_result
 from joulekit.checker.submission.tree import ResultUnit, discover, tree_root
 from joulekit.errors import UserError
+from joulekit.rules import load_pack
+from joulekit.rules.detect import detect_tree_round
 
 
 @dataclass
@@ -45,10 +49,19 @@ class SubmissionReport:
         return sum(1 for _, f in self.all_findings() if f.severity == "warning")
 
     def exit_code(self) -> int:
-        """0 clean, 1 any error, 2 warnings only (the checker's convention)."""
-        if self.error_count:
-            return 1
-        return 2 if self.warning_count else 0
+        return exit_code(f.severity for _, f in self.all_findings())
+
+    def to_check_report(self) -> CheckReport:
+        """The core report every output format writes: one entry per result, after a
+        first ``(tree)`` entry for the tree-level findings."""
+        entries = [ResultReport(path="(tree)", round=self.round, round_reason=self.round_why,
+                                scenario=None, figure=None, findings=list(self.tree_findings))]
+        for verdict in self.results:
+            entries.append(ResultReport(path=verdict.unit.label, round=self.round,
+                                        round_reason=self.round_why, scenario=verdict.scenario,
+                                        figure=verdict.power_figure,
+                                        findings=list(verdict.findings)))
+        return CheckReport(results=entries, round=self.round)
 
 
 def _folder_owners(units: list[ResultUnit]) -> dict[str, ResultUnit]:
@@ -74,12 +87,10 @@ def _owner(finding: Finding, owners: dict[str, ResultUnit]) -> ResultUnit | None
 
 
 def check_submission(path: Path, round_name: str | None = None, *,
-                     options: dict[str, Any] | None = None,
+                     power_options: CheckOptions | None = None,
                      workers: int | None = None) -> SubmissionReport:
-    """Check the submission tree at ``path`` against the rule pack of its round."""
-    from joulekit.checker.submission import rules as R
-    from joulekit.rules import load_pack
-    from joulekit.rules.detect import detect_tree_round
+    """Check the submission tree at ``path`` against the rule pack of its round;
+    ``power_options`` go to the inference power checks of every power result."""
 
     path = Path(path)
     root = tree_root(path)
@@ -100,7 +111,6 @@ def check_submission(path: Path, round_name: str | None = None, *,
     units = discover(root, pack["layout"], pack.get("open_model_mapping"))
     if path != root:
         units = [u for u in units if path in (u.path, *u.path.parents)]
-    opts = dict(options or {})
     tree = walk_tree(root, pack) + cross_references(root, units, pack)
     handed: dict[ResultUnit, list[Finding]] = {}
     report = SubmissionReport(root=root, round=round_name, round_why=why)
@@ -112,7 +122,7 @@ def check_submission(path: Path, round_name: str | None = None, *,
             report.tree_findings.append(finding)
         else:
             handed.setdefault(owner, []).append(finding)
-    jobs = [(u, round_name, opts, tuple(handed.get(u, []))) for u in units]
+    jobs = [(u, round_name, power_options, tuple(handed.get(u, []))) for u in units]
     n = workers if workers is not None else min(len(jobs), os.cpu_count() or 1)
     if n <= 1 or len(jobs) <= 1:
         report.results = [check_result(*job) for job in jobs]

@@ -12,6 +12,7 @@ from pathlib import Path
 from joulekit.checker.submission.result import ResultVerdict
 from joulekit.checker.submission.runner import SubmissionReport
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.rules import load_pack
 
 COLUMNS = (
     "Organization", "Availability", "Division", "SystemType", "SystemName", "Platform",
@@ -31,7 +32,6 @@ def _int(value: object) -> int:
 
 
 def rows(report: SubmissionReport, *, include_invalid: bool = False) -> list[dict[str, str]]:
-    from joulekit.rules import load_pack
 
     pack = load_pack(report.round).submission
     counts = _error_counts(report.results)
@@ -140,7 +140,6 @@ def _true(value: object) -> bool:
 
 def columns(round_name: str) -> tuple[str, ...]:
     """The summary CSV columns of the round (its checker's ``head`` list)."""
-    from joulekit.rules import load_pack
 
     cols = load_pack(round_name).submission.get("summary_columns")
     return tuple(cols) if cols else COLUMNS
