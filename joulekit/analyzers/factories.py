@@ -12,14 +12,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from joulekit.analyzers import (
-    build_ptd_argv,
-    check_analyzer_url,
-    open_analyzer,
-    spawn_ptd,
-)
 from joulekit.analyzers.base import Analyzer, AnalyzerError
 from joulekit.analyzers.ptd import PtdAnalyzer
+from joulekit.analyzers.ptd_backend import spawn_ptd
+from joulekit.analyzers.ptd_process import build_ptd_argv
+from joulekit.analyzers.registry import check_analyzer_url, open_analyzer
 from joulekit.errors import UserError
 from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig
 

@@ -4,7 +4,9 @@ For development and pre-validation only: MLPerf accepts PTDaemon measurements al
 this backend is ``compliant=False``, its kind is ``direct-scpi`` and its identity says
 "(direct SCPI, not PTDaemon)". Sampling is paced by the meter's own update flag (EESR
 bit 0), not by a host timer, and each sample carries the uncertainty computed from the
-accuracy table and the ranges read back after the last set.
+accuracy table and the ranges read back after the last set. The analyzer registry imports
+this module (and so pyvisa and pyserial) only when a ``visa://`` or ``serial://`` URL is
+named.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import pyvisa
+import serial
+
 from joulekit.analyzers.base import (
     INVALID_READING,
     Analyzer,
@@ -26,6 +31,7 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
 from joulekit.meters.dialects import (
     RATES,
@@ -54,8 +60,6 @@ class VisaTransport:
     """Any VISA resource string; ``backend`` is pyvisa's (``"x.yaml@sim"``, ``"@py"``)."""
 
     def __init__(self, resource: str, backend: str = "", timeout_ms: int = 3000) -> None:
-        import pyvisa
-
         try:
             self._rm = pyvisa.ResourceManager(backend) if backend else pyvisa.ResourceManager()
             inst: Any = self._rm.open_resource(resource)
@@ -84,8 +88,6 @@ class SerialTransport:
     """A serial port or pyserial URL, LF-terminated (the WT300 and WT210 need LF)."""
 
     def __init__(self, device: str, baud: int = 9600, timeout_s: float = 3.0) -> None:
-        import serial
-
         try:
             self._port = serial.serial_for_url(device, baudrate=baud, timeout=timeout_s)
         except (serial.SerialException, ValueError) as err:
@@ -365,25 +367,24 @@ class ScpiAnalyzer(Analyzer):
                 self._t = None
 
 
-def open_scpi(url: str, scheme: str, target: str, q: dict[str, list[str]]) -> Analyzer:
-    """``visa://RESOURCE?dialect=…&backend=…`` or ``serial://DEVICE?dialect=…&baud=…``."""
+def from_url(url: AnalyzerUrl, *, start: bool) -> Analyzer:
+    """``visa://RESOURCE?dialect=…&backend=…`` or ``serial://DEVICE?dialect=…&baud=…``.
 
-    def one(key: str, default: str) -> str:
-        values = q.pop(key, None)
-        return values[-1] if values else default
-
-    d = dialect(one("dialect", "wt300e"))
-    if scheme == "visa":
-        backend = one("backend", "")
-        timeout_ms = parse_int(one("timeout_ms", "3000"), f"analyzer URL {url!r}: timeout_ms",
+    Nothing is opened before ``open()``, so ``start`` is moot.
+    """
+    target = url.target
+    d = dialect(url.option("dialect", "wt300e"))
+    if url.scheme == "visa":
+        backend = url.option("backend", "")
+        timeout_ms = parse_int(url.option("timeout_ms", "3000"),
+                               f"analyzer URL {url.text!r}: timeout_ms",
                                minimum=1, maximum=3_600_000)
         factory: Any = lambda: VisaTransport(target, backend, timeout_ms)  # noqa: E731
     else:
-        baud = parse_int(one("baud", "9600"), f"analyzer URL {url!r}: baud",
+        baud = parse_int(url.option("baud", "9600"), f"analyzer URL {url.text!r}: baud",
                          minimum=1, maximum=10_000_000)
         factory = lambda: SerialTransport(target, baud)  # noqa: E731
-    if q:
-        raise UserError(f"unknown option(s) {', '.join(sorted(q))} in analyzer URL {url!r}")
+    url.finish()
     if not target:
-        raise UserError(f"analyzer URL {url!r} names no resource or device")
-    return ScpiAnalyzer(url, factory, d)
+        raise UserError(f"analyzer URL {url.text!r} names no resource or device")
+    return ScpiAnalyzer(url.text, factory, d)

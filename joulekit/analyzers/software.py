@@ -26,6 +26,7 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
 
 _NO_RANGES = Ranges(Range(None, None), Range(None, None))
@@ -155,7 +156,7 @@ class NvmlSource(_CounterSource):
     def open(self) -> None:
         if self._nvml is None:
             try:
-                import pynvml
+                import pynvml  # here, not at the top: rapl:// shares this module, needs no NVML
             except ImportError:
                 raise UserError("nvml:// needs nvidia-ml-py: pip install nvidia-ml-py") from None
             self._nvml = pynvml
@@ -257,3 +258,18 @@ class RaplSource(_CounterSource):
         if self._thread is not None:
             self._thread.join(10.0)
             self._thread = None
+
+
+def from_url(url: AnalyzerUrl, *, start: bool) -> Analyzer:
+    """``nvml://INDEX`` (default 0) or ``rapl://ZONE[?root=/sys/class/powercap]``.
+
+    Nothing is read before ``open()``, so ``start`` is moot.
+    """
+    if url.scheme == "nvml":
+        index = url.netloc or "0"
+        url.finish()
+        return NvmlSource(url.text, int(index) if index.isdigit() else index)
+    zone = url.netloc or "intel-rapl:0"
+    root = url.option("root")
+    url.finish()
+    return RaplSource(url.text, zone, Path(root) if root else None)
