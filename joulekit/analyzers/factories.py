@@ -2,7 +2,7 @@
 
 A URL (``ptd://…``, ``sim://49``, ``visa://…``) goes through ``open_analyzer``; an
 ``[analyzerN]`` section of the reference config starts PTDaemon with the reference argv
-(``TZ=UTC``, console teed to ``ptd_logs_analyzer_<i>.txt``) through ``spawn_ptd``.
+(``TZ=UTC``, console teed to ``layout.analyzer_console(i)``) through ``spawn_ptd``.
 A factory also carries the ``ptd_config`` entry that ``server.json`` records.
 """
 
@@ -18,6 +18,7 @@ from joulekit.analyzers.ptd_backend import spawn_ptd
 from joulekit.analyzers.ptd_process import build_ptd_argv
 from joulekit.analyzers.registry import check_analyzer_url, open_analyzer
 from joulekit.errors import UserError
+from joulekit.formats import layout
 from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig
 
 
@@ -52,10 +53,10 @@ class PtdFactory:
 
     def __init__(self, binary: str, section: PtdAnalyzerConfig, workdir: Path) -> None:
         self.section = section
-        self.console = workdir / f"ptd_logs_analyzer_{section.index}.txt"
+        self.console = workdir / layout.analyzer_console(section.index)
         self.argv = build_ptd_argv(
             binary,
-            workdir / f"ptd_logfile_{section.index}.log",
+            workdir / layout.analyzer_logfile(section.index),
             section.network_port,
             section.device_type,
             section.device_port,

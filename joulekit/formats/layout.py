@@ -116,6 +116,23 @@ def phase_dir(mode: str) -> str:
     return PHASE_DIRS[mode]
 
 
+def analyzer_spl(index: int) -> str:
+    """``spl_analyzer_<i>.txt``: one analyzer's own samples in a phase folder (``spl.txt``
+    is then their merge, with several analyzers)."""
+    return f"spl_analyzer_{index}.txt"
+
+
+def analyzer_console(index: int) -> str:
+    """``ptd_logs_analyzer_<i>.txt``: the console of the PTDaemon the director started for
+    ``[analyzer<i>]``, in its work folder (joined into ``power/ptd_logs.txt``)."""
+    return f"ptd_logs_analyzer_{index}.txt"
+
+
+def analyzer_logfile(index: int) -> str:
+    """``ptd_logfile_<i>.log``: the ``-l`` data log of that PTDaemon."""
+    return f"ptd_logfile_{index}.log"
+
+
 # --- scenarios -----------------------------------------------------------------------
 
 SINGLE_STREAM = "SingleStream"

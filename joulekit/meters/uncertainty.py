@@ -12,9 +12,10 @@ import math
 from collections.abc import Sequence
 
 from joulekit.meters.tables import Accuracy
+from joulekit.rules import threshold
 
-#: MLPerf's per-sample limit (SPEC's acceptance allows 1.5 % for DC; MLPerf keeps 1 %)
-UNCERTAINTY_LIMIT = 0.01
+#: MLPerf's per-sample limit as a fraction, from the rule catalog (``uncertainty_limit``)
+UNCERTAINTY_LIMIT = threshold("uncertainty_limit")
 
 
 def channel_uncertainty(

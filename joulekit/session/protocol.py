@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from joulekit.errors import UserError
+from joulekit.formats import layout
 
 PROTO_VERSION = "3"
 CLIENT_MAGIC = f"mlcommons/power client v{PROTO_VERSION}"
@@ -46,14 +47,7 @@ MAX_LINE_BYTES = 64 * 1024
 DOWNLOAD_CHUNK = 1 << 20
 
 #: The only files ``download`` serves, relative to the last session's folder.
-DOWNLOAD_WHITELIST: tuple[str, ...] = (
-    "power/ptd_logs.txt",
-    "ranging/spl.txt",
-    "power/server.json",
-    "power/server.log",
-    "run_1/spl.txt",
-    "run_1/ptd_out.txt",
-)
+DOWNLOAD_WHITELIST: tuple[str, ...] = layout.DOWNLOADS
 
 REPLY_OK = "OK"
 REPLY_ERROR = "Error"

@@ -1,10 +1,8 @@
 """The files of a session, in exactly the published formats.
 
-Layout under the session folder (what ``download`` serves)::
-
-    ranging/spl.txt  ranging/spl_analyzer_<i>.txt
-    run_1/spl.txt    run_1/spl_analyzer_<i>.txt   run_1/ptd_out.txt
-    power/ptd_logs.txt  power/server.log  power/server.json
+The session folder holds the phase folders and ``power/`` as
+:mod:`joulekit.formats.layout` names them (``SERVER_RESULTS``, ``analyzer_spl``; what
+``download`` serves is ``layout.DOWNLOADS``).
 
 Each phase's samples are written the moment the analyzers return them, so a session
 that ends badly afterwards still has every sample on disk. Every write is atomic.
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from joulekit.analyzers.base import Sample
 from joulekit.analyzers.ptd import PtdAnalyzer
 from joulekit.analyzers.ptd_process import ptd_config_from_argv
+from joulekit.formats import layout
 from joulekit.formats.atomic import atomic_write_text, sha1_file
 from joulekit.formats.power_json import write_power_document
 from joulekit.formats.ptd_out import PtdOutEntry
@@ -35,17 +34,6 @@ from joulekit.session.provenance import (
 
 if TYPE_CHECKING:
     from joulekit.power_director.director.session import Session
-
-PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
-
-#: The files of the director side whose SHA-1 goes into ``server.json`` ``results``.
-SERVER_RESULTS = (
-    "power/ptd_logs.txt",
-    "power/server.log",
-    "ranging/spl.txt",
-    "run_1/ptd_out.txt",
-    "run_1/spl.txt",
-)
 
 #: Folders whose sources the director hashes (our own files, never the reference's).
 DIRECTOR_SOURCES = ("power_director", "session", "analyzers", "meters", "simulator", "formats")
@@ -70,26 +58,26 @@ def write_phase(
     log: logging.Logger,
 ) -> list[str]:
     """Write the spl files of one phase; returns the merge gaps (empty for one analyzer)."""
-    folder = workdir / PHASE_DIRS[mode]
+    folder = workdir / layout.phase_dir(mode)
     gaps: list[str] = []
     for index, samples in enumerate(per_analyzer, start=1):
-        write_spl(folder / f"spl_analyzer_{index}.txt", (sample_line(s, mark) for s in samples))
+        write_spl(folder / layout.analyzer_spl(index), (sample_line(s, mark) for s in samples))
     if len(per_analyzer) == 1:
-        write_spl(folder / "spl.txt", (sample_line(s, mark) for s in per_analyzer[0]))
+        write_spl(folder / layout.SPL, (sample_line(s, mark) for s in per_analyzer[0]))
     else:
         merged = merge_by_time(per_analyzer)
         gaps = merged.gaps
         write_spl(
-            folder / "spl.txt",
+            folder / layout.SPL,
             (
                 format_merged_spl_line([sample_line(s, mark) for s in row.samples])
                 for row in merged.rows
             ),
         )
     count = sum(len(s) for s in per_analyzer)
-    log.info("Wrote %d %s samples to %s", count, mode, folder / "spl.txt")
+    log.info("Wrote %d %s samples to %s", count, mode, folder / layout.SPL)
     if mode == "testing":
-        write_ptd_out(folder / "ptd_out.txt", bank)
+        write_ptd_out(folder / layout.PTD_OUT, bank)
     return gaps
 
 
@@ -222,7 +210,9 @@ def server_summary(session: Session) -> dict[str, Any]:
     """The ``server.json`` dict, in the reference key order plus ``joulekit``."""
     workdir = session.info.workdir
     sources, modules = source_hashes(DIRECTOR_SOURCES)
-    results = {rel: sha1_file(workdir / rel) for rel in SERVER_RESULTS if (workdir / rel).is_file()}
+    results = {
+        rel: sha1_file(workdir / rel) for rel in layout.SERVER_RESULTS if (workdir / rel).is_file()
+    }
     ptd_messages: list[dict[str, str]] = []
     for member in session.bank.members:
         ptd_messages += [{"cmd": c, "reply": r} for c, r in member.analyzer.transcript]
@@ -267,7 +257,7 @@ def server_summary(session: Session) -> dict[str, Any]:
 
 def write_session_end(session: Session) -> None:
     """ptd_logs.txt, server.log, then server.json (which hashes the other two)."""
-    power = session.info.workdir / "power"
-    write_ptd_logs(power / "ptd_logs.txt", session.bank)
-    atomic_write_text(power / "server.log", session.log_text())
-    write_power_document(power / "server.json", server_summary(session))
+    power = session.info.workdir / layout.POWER
+    write_ptd_logs(power / layout.PTD_LOGS, session.bank)
+    atomic_write_text(power / layout.SERVER_LOG, session.log_text())
+    write_power_document(power / layout.SERVER_JSON, server_summary(session))

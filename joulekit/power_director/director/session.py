@@ -27,11 +27,13 @@ from joulekit.analyzers.base import INVALID_READING, Sample
 from joulekit.power_director.director import outputs
 from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
 from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch
+from joulekit.rules import threshold
 from joulekit.session.config import MAX_RANGING_AMPS, DirectorConfig
 from joulekit.session.lost import lost_entry
 
-#: Testing current range = this × the largest current seen while ranging.
-CURRENT_FACTOR = 1.1
+#: Testing current range = this × the largest current seen while ranging (the rule
+#: catalog's ``current_factor`` of the newest round: the director does not know the round).
+CURRENT_FACTOR = threshold("current_factor")
 
 
 class State(enum.Enum):
