@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from joulekit.formats.layout import SINGLE_STREAM
 from joulekit.formats.spl import SplLine
 from joulekit.rules.power import MetricRule
 from joulekit.rules.thresholds import threshold
@@ -139,7 +140,7 @@ def power_figure(
             raise ValueError(f"the query count ({rule.query_count}) is missing or zero")
         value = mean * stats.window_s * 1000.0 / float(query_count)
         samples_per_query = rule.samples_per_query
-        if inferred_from == "SingleStream":
+        if inferred_from == SINGLE_STREAM:
             value *= threshold("inferred_multistream_factor")
         efficiency = samples_per_query * 1000.0 / value if value > 0 else None
     return PowerFigure(

@@ -22,6 +22,7 @@ from rich.text import Text
 from joulekit.checker.findings import Finding
 from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.formats.layout import PERFORMANCE
 from joulekit.rules.thresholds import threshold
 
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "dim"}
@@ -107,7 +108,7 @@ def render_table(report: CheckReport, console: Console, *, show_notices: bool = 
 
 def _short(path: str) -> str:
     parts = path.replace("\\", "/").split("/")
-    if parts and parts[-1] == "performance":
+    if parts and parts[-1] == PERFORMANCE:
         parts = parts[:-1]
     return "/".join(parts[-3:])
 

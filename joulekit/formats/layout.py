@@ -220,6 +220,20 @@ def has_division_dirs(path: Path) -> bool:
     return any((path / d).is_dir() for d in DIVISIONS)
 
 
+def tree_root(path: Path) -> Path | None:
+    """The folder holding the division folders: ``path`` itself or a parent of it."""
+    for candidate in (path, *path.parents):
+        if has_division_dirs(candidate):
+            return candidate
+    return None
+
+
+def submitter_dirs(root: Path) -> list[Path]:
+    """Every ``<division>/<submitter>/`` with a ``results/`` folder, in division order."""
+    return [s for d in DIVISIONS if (root / d).is_dir()
+            for s in sorted((root / d).iterdir()) if (s / RESULTS).is_dir()]
+
+
 def has_legacy_folders(submitter_dir: Path) -> bool:
     """True when the submitter keeps ``measurements/`` or ``compliance/`` beside
     ``results/`` (the layout before v6.0)."""

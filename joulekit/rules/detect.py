@@ -24,7 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
-from joulekit.formats.layout import find_power_results
+from joulekit.formats.layout import (
+    MEASUREMENTS_JSON,
+    OPEN,
+    RESULTS,
+    ResultPaths,
+    find_power_results,
+    has_legacy_folders,
+    result_detail_logs,
+    submitter_dirs,
+    tree_root,
+)
 from joulekit.formats.mllog import read_detail
 from joulekit.formats.power_json import read_power_json
 from joulekit.rules.pack import available_rounds, load_pack, round_key
@@ -42,11 +52,9 @@ def _round_from_path(path: Path, rounds: list[str]) -> tuple[str, str] | None:
 
 
 def _first_power_result(path: Path) -> Path | None:
-
-    if (path / "power").is_dir():
-        return path
-    if (path / "performance" / "power").is_dir():
-        return path / "performance"
+    direct = ResultPaths.find(path)
+    if direct is not None:
+        return direct.performance_dir
     found = find_power_results(path)
     return found[0] if found else None
 
@@ -60,14 +68,14 @@ def _round_by_date(day: date, rounds: list[str]) -> str:
 
 
 def _round_from_data(perf_dir: Path, rounds: list[str]) -> tuple[str, str] | None:
-
-    detail = read_detail(perf_dir / "run_1" / "mlperf_log_detail.txt")
+    paths = ResultPaths(perf_dir)
+    detail = read_detail(paths.run_1_detail)
     if detail.power_begin is None:
         return None
     day = detail.power_begin.date()
     chosen = _round_by_date(day, rounds)
     reasons = [f"the run is dated {day.isoformat()} (power_begin), before the {chosen} deadline"]
-    summary, _ = read_power_json(perf_dir / "power" / "server.json")
+    summary, _ = read_power_json(paths.server_json)
     if summary is not None:
         for message in summary.ptd_messages or []:
             if message.cmd == "Identify":
@@ -88,7 +96,6 @@ def _round_from_data(perf_dir: Path, rounds: list[str]) -> tuple[str, str] | Non
 @dataclass(frozen=True)
 class RoundGuess:
     """The round of a tree, why, and the rounds the evidence left (one: not a guess)."""
-
     round: str
     why: str
     candidates: tuple[str, ...]
@@ -98,23 +105,10 @@ class RoundGuess:
         return len(self.candidates) > 1
 
 
-_DIVISIONS = ("closed", "open", "network")
 _SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
 _LOADGEN = re.compile(r"^(\d+)\.(\d+)")
 #: run logs read to date a tree (sorted, so the same tree always gives the same answer)
 MAX_LOGS = 24
-
-
-def _tree_root(path: Path) -> Path | None:
-    for candidate in (path, *path.parents):
-        if any((candidate / d).is_dir() for d in _DIVISIONS):
-            return candidate
-    return None
-
-
-def _submitters(root: Path) -> list[Path]:
-    return [s for d in _DIVISIONS if (root / d).is_dir()
-            for s in sorted((root / d).iterdir()) if (s / "results").is_dir()]
 
 
 def _layout(subs: list[Path]) -> str | None:
@@ -122,10 +116,10 @@ def _layout(subs: list[Path]) -> str | None:
     (``measurements/`` and ``compliance/`` beside ``results/``), or None if unclear."""
     votes: Counter[str] = Counter()
     for sub in subs:
-        if (sub / "measurements").is_dir() or (sub / "compliance").is_dir():
+        if has_legacy_folders(sub):
             votes["pre-v6"] += 1
-        for scen in sorted((sub / "results").glob("*/*/*"))[:4]:
-            if (scen / "measurements.json").is_file():
+        for scen in sorted((sub / RESULTS).glob("*/*/*"))[:4]:
+            if (scen / MEASUREMENTS_JSON).is_file():
                 votes["v6"] += 1
     return votes.most_common(1)[0][0] if votes else None
 
@@ -133,8 +127,7 @@ def _layout(subs: list[Path]) -> str | None:
 def _run_logs(subs: list[Path]) -> list[Path]:
     logs: list[Path] = []
     for sub in subs:
-        logs.extend(sorted((sub / "results").glob("*/*/*/performance/run_1/"
-                                                  "mlperf_log_detail.txt")))
+        logs.extend(result_detail_logs(sub))
     if len(logs) <= MAX_LOGS:
         return logs
     step = len(logs) / MAX_LOGS
@@ -142,7 +135,6 @@ def _run_logs(subs: list[Path]) -> list[Path]:
 
 
 def _log_facts(paths: list[Path]) -> list[dict[str, Any]]:
-
     facts = []
     for path in paths:
         try:
@@ -172,8 +164,8 @@ def detect_tree_round(path: str | Path) -> RoundGuess:
     from_path = _round_from_path(target, rounds)
     if from_path is not None:
         return RoundGuess(from_path[0], from_path[1], (from_path[0],))
-    root = _tree_root(target) or target
-    subs = _submitters(root)
+    root = tree_root(target) or target
+    subs = submitter_dirs(root)
     if target != root:
         subs = [s for s in subs if s == target or s in target.parents or target in s.parents]
     packs = {r: load_pack(r).submission for r in rounds}
@@ -198,8 +190,8 @@ def detect_tree_round(path: str | Path) -> RoundGuess:
                if tuple(packs[r]["seeds"][k] for k in _SEED_KEYS) == common]
         narrow(fit, f"the LoadGen seeds of {count} of {len(facts)} runs read are "
                + ("those of " + " and ".join(fit) if fit else "no round's"))
-    closed = {b.name for s in subs if s.parent.name != "open"
-              for b in (s / "results").glob("*/*") if b.is_dir()}
+    closed = {b.name for s in subs if s.parent.name != OPEN
+              for b in (s / RESULTS).glob("*/*") if b.is_dir()}
     if closed:
         narrow([r for r in candidates if _benchmarks_known(packs[r], closed)],
                "the closed benchmark names (" + ", ".join(sorted(closed)) + ")")
@@ -239,7 +231,7 @@ def detect_round(path: str | Path) -> tuple[str, str]:
     from_path = _round_from_path(target, rounds)
     if from_path is not None:
         return from_path
-    if target.is_dir() and _submitters(_tree_root(target) or target):
+    if target.is_dir() and submitter_dirs(tree_root(target) or target):
         guess = detect_tree_round(target)
         return guess.round, guess.why
     if target.is_dir():

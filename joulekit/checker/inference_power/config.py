@@ -13,8 +13,9 @@ from typing import Any
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import POWER_SERVER_JSON
 
-_FILE = "power/server.json"
+_FILE = POWER_SERVER_JSON
 
 
 def _channels(config: dict[str, Any]) -> list[Any]:

@@ -14,8 +14,9 @@ from typing import Any
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import POWER_PTD_LOGS
 
-_FILE = "power/ptd_logs.txt"
+_FILE = POWER_PTD_LOGS
 
 
 def missing_consoles(ctx: PowerContext) -> list[tuple[int, str]]:

@@ -25,6 +25,21 @@ from joulekit.checker.metrics import (
 )
 from joulekit.checker.options import CheckOptions
 from joulekit.formats.issues import FormatIssue
+from joulekit.formats.layout import (
+    INTERACTIVE,
+    MULTI_STREAM,
+    OFFLINE,
+    POWER_CLIENT_JSON,
+    POWER_PTD_LOGS,
+    POWER_SERVER_JSON,
+    RANGING_DETAIL,
+    RANGING_SPL,
+    RUN_1_DETAIL,
+    RUN_1_SPL,
+    SERVER,
+    SINGLE_STREAM,
+    canonical_scenario,
+)
 from joulekit.formats.mllog import MllogDetail, read_detail
 from joulekit.formats.power_json import PowerSummary, PtdMessage, read_power_json
 from joulekit.formats.ptd_log import PtdLog, read_ptd_log
@@ -32,15 +47,13 @@ from joulekit.formats.spl import SplFile, read_spl
 from joulekit.rules.pack import RulePack
 from joulekit.rules.power import PowerRules
 
-_SCENARIOS = ("SingleStream", "MultiStream", "Offline", "Server", "Interactive")
-
 #: (scenario LoadGen ran, folder it is published under) pairs the rounds allow
 INFERRED_PAIRS = frozenset(
     {
-        ("SingleStream", "MultiStream"),
-        ("SingleStream", "Offline"),
-        ("MultiStream", "Offline"),
-        ("Server", "Interactive"),
+        (SINGLE_STREAM, MULTI_STREAM),
+        (SINGLE_STREAM, OFFLINE),
+        (MULTI_STREAM, OFFLINE),
+        (SERVER, INTERACTIVE),
     }
 )
 
@@ -70,31 +83,31 @@ class ResultFiles:
 
     @cached_property
     def detail(self) -> MllogDetail:
-        return read_detail(self.path("run_1/mlperf_log_detail.txt"))
+        return read_detail(self.path(RUN_1_DETAIL))
 
     @cached_property
     def ranging_detail(self) -> MllogDetail:
-        return read_detail(self.path("ranging/mlperf_log_detail.txt"))
+        return read_detail(self.path(RANGING_DETAIL))
 
     @cached_property
     def spl(self) -> SplFile:
-        return read_spl(self.path("run_1/spl.txt"))
+        return read_spl(self.path(RUN_1_SPL))
 
     @cached_property
     def ranging_spl(self) -> SplFile:
-        return read_spl(self.path("ranging/spl.txt"))
+        return read_spl(self.path(RANGING_SPL))
 
     @cached_property
     def server(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
-        return read_power_json(self.path("power/server.json"))
+        return read_power_json(self.path(POWER_SERVER_JSON))
 
     @cached_property
     def client(self) -> tuple[PowerSummary | None, list[FormatIssue]]:
-        return read_power_json(self.path("power/client.json"))
+        return read_power_json(self.path(POWER_CLIENT_JSON))
 
     @cached_property
     def ptd_log(self) -> PtdLog:
-        return read_ptd_log(self.path("power/ptd_logs.txt"))
+        return read_ptd_log(self.path(POWER_PTD_LOGS))
 
     def rebased(self, perf_dir: Path) -> ResultFiles | None:
         """A :class:`ResultFiles` for ``perf_dir``, a folder whose files are byte-identical
@@ -265,8 +278,7 @@ class PowerContext:
     @cached_property
     def folder_scenario(self) -> str | None:
         """The scenario named by the result folder (case-insensitive), if any."""
-        name = self.perf_dir.parent.name.lower()
-        return next((s for s in _SCENARIOS if s.lower() == name), None)
+        return canonical_scenario(self.perf_dir.parent.name)
 
     @cached_property
     def scenario(self) -> str | None:
@@ -322,11 +334,11 @@ class PowerContext:
             self.figure_problem = f"no metric defined for scenario {scenario!r} in this round"
             return None
         ran = self.detail.scenario
-        inferred = ran if ran != scenario and ran in ("SingleStream", "MultiStream") else None
+        inferred = ran if ran != scenario and ran in (SINGLE_STREAM, MULTI_STREAM) else None
         performance = None
         if rule.performance_key is not None:
             value = self.detail.get(rule.performance_key)
-            if not isinstance(value, int | float) and inferred == "SingleStream":
+            if not isinstance(value, int | float) and inferred == SINGLE_STREAM:
                 # a SingleStream run's throughput, as the round infers Offline from it
                 value = self.detail.get("result_qps_without_loadgen_overhead")
             performance = float(value) if isinstance(value, int | float) else None

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import POWER_CLIENT_JSON, POWER_SERVER_JSON
 from joulekit.formats.power_json import REQUIRED_KEYS
 
 
@@ -33,7 +34,7 @@ def check_files_present(ctx: PowerContext) -> Iterator[Finding]:
 
 
 def check_json_keys(ctx: PowerContext) -> Iterator[Finding]:
-    for name, summary in (("power/client.json", ctx.client), ("power/server.json", ctx.server)):
+    for name, summary in ((POWER_CLIENT_JSON, ctx.client), (POWER_SERVER_JSON, ctx.server)):
         if summary is None:
             continue  # missing (PWR001) or unreadable (PWR002)
         missing = [key for key in REQUIRED_KEYS if key not in summary.raw]

@@ -15,6 +15,7 @@ from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.formats.atomic import sha1_file
+from joulekit.formats.layout import POWER_CLIENT_JSON, POWER_SERVER_JSON
 from joulekit.inputs import inspect_input
 
 
@@ -24,10 +25,10 @@ def check_sources(ctx: PowerContext) -> Iterator[Finding]:
         yield R.SOURCES.finding(
             "not checked: no allowed sources list given (--sources-checksums FILE)",
             severity="notice",
-            file="power/server.json",
+            file=POWER_SERVER_JSON,
         )
         return
-    for name, summary in (("power/client.json", ctx.client), ("power/server.json", ctx.server)):
+    for name, summary in ((POWER_CLIENT_JSON, ctx.client), (POWER_SERVER_JSON, ctx.server)):
         if summary is None:
             continue
         if any(summary.sources == allowed for allowed in sets):
@@ -55,7 +56,7 @@ def _distance(found: dict[str, str], allowed: dict[str, str]) -> int:
 def _required_session_files(ctx: PowerContext) -> list[str]:
     layout = ctx.rules.power_files.items()
     names = [f"{folder}/{name}" for folder, files in layout for name in files]
-    return [n for n in names if n not in ("power/client.json", "power/server.json")]
+    return [n for n in names if n not in (POWER_CLIENT_JSON, POWER_SERVER_JSON)]
 
 
 def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:

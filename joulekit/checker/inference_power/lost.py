@@ -16,6 +16,7 @@ from typing import Any
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import CLIENT_JSON, POWER, SERVER_JSON, session_file
 
 _WHAT = {"director": "the director", "analyzer": "the analyzer", "client": "the client"}
 
@@ -30,14 +31,14 @@ def lost_entries(raw: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def check_lost(ctx: PowerContext) -> Iterator[Finding]:
-    for name, raw in (("server.json", ctx.server_raw), ("client.json", ctx.client_raw)):
+    for name, raw in ((SERVER_JSON, ctx.server_raw), (CLIENT_JSON, ctx.client_raw)):
         for entry in lost_entries(raw):
             what = _WHAT.get(str(entry.get("what")), f"a peer ({entry.get('what')!s})")
             peer, phase = entry.get("peer", "?"), entry.get("phase", "?")
             when, message = entry.get("time", "?"), entry.get("message", "")
             yield R.LOST_PEER.finding(
                 f"{name}: {what} {peer} was lost during {phase} at {when}: {message}",
-                file=f"power/{name}",
+                file=session_file(POWER, name),
                 expected="every peer present from the first command to done",
                 found=f"{what} {peer} lost during {phase}",
             )

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import POWER_CLIENT_JSON, POWER_SERVER_JSON
 
 _VERSION = re.compile(r"version=(\d+\.\d+\.\d+)")
-_SERVER = "power/server.json"
+_SERVER = POWER_SERVER_JSON
 _GO_REPLY = "Starting untimed measurement"
 _STOPPED = "Stopping untimed measurement"
 _NO_MEASUREMENT = "Error: no measurement to stop"
@@ -36,7 +37,7 @@ def _allowed_models(ctx: PowerContext) -> dict[str, int]:
 
 
 def check_provenance(ctx: PowerContext) -> Iterator[Finding]:
-    for name, raw in (("power/server.json", ctx.server_raw), ("power/client.json", ctx.client_raw)):
+    for name, raw in ((POWER_SERVER_JSON, ctx.server_raw), (POWER_CLIENT_JSON, ctx.client_raw)):
         block = raw.get("joulekit")
         if not isinstance(block, dict):
             continue

@@ -20,9 +20,10 @@ from joulekit.checker.findings import Finding, Severity
 from joulekit.checker.inference_power.console import missing_consoles
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.registry import Rule
+from joulekit.formats.layout import POWER_PTD_LOGS
 from joulekit.formats.ptd_log import PtdEvent
 
-_FILE = "power/ptd_logs.txt"
+_FILE = POWER_PTD_LOGS
 _ACTIVATED = re.compile(r"Uncertainty checking for Yokogawa\S+ is activated")
 _ABOVE_LIMIT = re.compile(r"Uncertainty (\d+(?:\.\d+)?)%, which is above (\d+(?:\.\d+)?)% limit")
 _ACCEPTED_IN_RANGING = (
@@ -72,7 +73,7 @@ def _facts(text: str) -> _Facts:
 
 
 def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
-    if not ctx.path("power/ptd_logs.txt").is_file() or missing_consoles(ctx):
+    if not ctx.path(POWER_PTD_LOGS).is_file() or missing_consoles(ctx):
         return  # no console at all: PWR130 names that cause once
     events = ctx.ptd_log.events
     spans = ctx.ptd_ranging_spans
@@ -88,7 +89,7 @@ def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
 
 def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     """PWR061, PWR062 and PWR063 in one pass over the events."""
-    if not ctx.path("power/ptd_logs.txt").is_file():
+    if not ctx.path(POWER_PTD_LOGS).is_file():
         return
     events = ctx.ptd_log.events
     spans = ctx.ptd_ranging_spans

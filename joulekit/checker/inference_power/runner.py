@@ -23,7 +23,7 @@ from joulekit.checker.options import CheckOptions
 from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError
-from joulekit.formats.layout import find_power_results
+from joulekit.formats.layout import PERFORMANCE, POWER, find_power_results
 from joulekit.inputs import current_input_root, input_root
 from joulekit.rules import PowerRules, RulePack, available_rounds, detect_round, load_pack
 
@@ -152,14 +152,14 @@ def find_results(path: str | Path) -> list[Path]:
     target = Path(path)
     if not target.exists():
         raise UserError(f"{target} does not exist")
-    if (target / "power").is_dir():
+    if (target / POWER).is_dir():
         return [target]
-    if (target / "performance" / "power").is_dir():
-        return [target / "performance"]
+    if (target / PERFORMANCE / POWER).is_dir():
+        return [target / PERFORMANCE]
     found = find_power_results(target)
     if not found:
         raise UserError(
-            f"no power result below {target} (looked for performance/ folders with power/)"
+            f"no power result below {target} (looked for {PERFORMANCE}/ folders with {POWER}/)"
         )
     return found
 

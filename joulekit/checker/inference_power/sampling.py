@@ -15,9 +15,10 @@ from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.metrics import select_samples
+from joulekit.formats.layout import POWER_SERVER_JSON, RUN_1_SPL
 from joulekit.formats.spl import SplLine
 
-_SPL = "run_1/spl.txt"
+_SPL = RUN_1_SPL
 
 
 def check_metric(ctx: PowerContext) -> Iterator[Finding]:
@@ -136,7 +137,7 @@ def check_testing_ranges(ctx: PowerContext) -> Iterator[Finding]:
             yield R.TESTING_RANGES.finding(
                 f"testing SR,{unit},{sent} is not {factor:g} x the ranging maximum "
                 f"{maximum:g} {unit}",
-                file="power/server.json",
+                file=POWER_SERVER_JSON,
                 expected=f"SR,{unit},{expected:g}",
                 found=f"SR,{unit},{sent}",
             )

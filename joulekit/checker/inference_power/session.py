@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import POWER_CLIENT_JSON, POWER_SERVER_JSON
 
 _CLIENT_HELLO = re.compile(r"^mlcommons/power client v(\d+)$")
 _SERVER_HELLO = re.compile(r"^mlcommons/power server v(\d+)$")
@@ -24,7 +25,7 @@ def check_uuid(ctx: PowerContext) -> Iterator[Finding]:
     if client.uuid != server.uuid or not client.uuid:
         yield R.UUID.finding(
             "client.json and server.json record different UUIDs",
-            file="power/client.json",
+            file=POWER_CLIENT_JSON,
             expected=str(server.uuid),
             found=str(client.uuid),
         )
@@ -37,7 +38,7 @@ def check_session_name(ctx: PowerContext) -> Iterator[Finding]:
     if client.session_name != server.session_name or not client.session_name:
         yield R.SESSION.finding(
             "client.json and server.json record different session names",
-            file="power/client.json",
+            file=POWER_CLIENT_JSON,
             expected=server.session_name,
             found=client.session_name,
         )
@@ -54,7 +55,7 @@ def check_messages(ctx: PowerContext) -> Iterator[Finding]:
         more = f" (the director records {extra} more: the upload)" if extra else ""
         yield R.MESSAGES.finding(
             "client.json and server.json record a different number of messages" + more,
-            file="power/client.json",
+            file=POWER_CLIENT_JSON,
             expected=str(len(server.messages) - extra),
             found=str(len(client.messages)),
         )
@@ -64,21 +65,21 @@ def check_messages(ctx: PowerContext) -> Iterator[Finding]:
         if mine.cmd != theirs.cmd:
             yield R.MESSAGES.finding(
                 f"message {index}: commands differ",
-                file="power/client.json",
+                file=POWER_CLIENT_JSON,
                 expected=theirs.cmd,
                 found=mine.cmd,
             )
         elif mine.cmd != "time" and mine.reply != theirs.reply:
             yield R.MESSAGES.finding(
                 f"message {index} ({mine.cmd!r}): replies differ",
-                file="power/client.json",
+                file=POWER_CLIENT_JSON,
                 expected=theirs.reply,
                 found=mine.reply,
             )
 
 
 def check_protocol(ctx: PowerContext) -> Iterator[Finding]:
-    for name, summary in (("power/client.json", ctx.client), ("power/server.json", ctx.server)):
+    for name, summary in ((POWER_CLIENT_JSON, ctx.client), (POWER_SERVER_JSON, ctx.server)):
         if summary is None:
             continue
         if not summary.messages:
@@ -105,7 +106,7 @@ def check_debug(ctx: PowerContext) -> Iterator[Finding]:
     if ctx.server is not None and ctx.server.debug is True:
         yield R.DEBUG.finding(
             "server.json says the director ran in debug mode",
-            file="power/server.json",
+            file=POWER_SERVER_JSON,
             expected="debug absent or false",
             found="true",
         )

@@ -12,6 +12,13 @@ from collections.abc import Iterator
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
+from joulekit.formats.layout import (
+    PHASES,
+    POWER_CLIENT_JSON,
+    RANGING_DETAIL,
+    RUN_1_DETAIL,
+    RUN_1_SPL,
+)
 from joulekit.formats.mllog import MllogDetail
 from joulekit.formats.timefmt import format_mlperf_time, from_epoch
 
@@ -23,12 +30,12 @@ def check_skew(ctx: PowerContext) -> Iterator[Finding]:
     if client is None or server is None:
         return
     limit_s = ctx.rules.max_skew_ms / 1000.0
-    for phase in ("ranging", "testing"):
+    for phase in PHASES:
         mine, theirs = client.phases.get(phase, []), server.phases.get(phase, [])
         if len(mine) != 4 or len(theirs) != 4:
             yield R.SKEW.finding(
                 f"{phase}: phase points missing",
-                file="power/client.json",
+                file=POWER_CLIENT_JSON,
                 expected="4 points in client.json and server.json",
                 found=f"{len(mine)} and {len(theirs)}",
             )
@@ -38,7 +45,7 @@ def check_skew(ctx: PowerContext) -> Iterator[Finding]:
             if diff > limit_s:
                 yield R.SKEW.finding(
                     f"{phase} '{label}': client and director clocks differ by {diff * 1000:.0f} ms",
-                    file="power/client.json",
+                    file=POWER_CLIENT_JSON,
                     expected=f"<= {ctx.rules.max_skew_ms:.0f} ms",
                     found=f"{diff * 1000:.0f} ms",
                 )
@@ -49,8 +56,8 @@ def check_window_in_phase(ctx: PowerContext) -> Iterator[Finding]:
     if client is None:
         return
     pairs: tuple[tuple[str, str, MllogDetail], ...] = (
-        ("ranging", "ranging/mlperf_log_detail.txt", ctx.ranging_detail),
-        ("testing", "run_1/mlperf_log_detail.txt", ctx.detail),
+        (PHASES[0], RANGING_DETAIL, ctx.ranging_detail),
+        (PHASES[1], RUN_1_DETAIL, ctx.detail),
     )
     for phase, file, detail in pairs:
         points = client.phases.get(phase, [])
@@ -98,7 +105,7 @@ def check_durations(ctx: PowerContext) -> Iterator[Finding]:
         percent = "5" if ctx.reference else f"{(1 - ratio) * 100:.0f}"
         yield R.TESTING_SHORT.finding(
             f"the testing window is more than {percent} percent shorter than ranging",
-            file="run_1/mlperf_log_detail.txt",
+            file=RUN_1_DETAIL,
             expected=f">= {ratio * r:.1f} s",
             found=f"{t:.1f} s",
         )
@@ -112,7 +119,7 @@ def check_min_duration(ctx: PowerContext) -> Iterator[Finding]:
         record = ctx.detail.record("power_end")
         yield R.MIN_DURATION.finding(
             f"the testing power window lasts {seconds:.1f} s",
-            file="run_1/mlperf_log_detail.txt",
+            file=RUN_1_DETAIL,
             line=record.line if record else None,
             expected=f">= {ctx.rules.min_testing_s:.0f} s",
             found=f"{seconds:.1f} s",
@@ -136,7 +143,7 @@ def check_ranging_duration(ctx: PowerContext) -> Iterator[Finding]:
         yield R.RANGING_DURATION.finding(
             f"the ranging window lasts {r:.1f} s and the testing window {t:.1f} s: "
             f"{diff:.1f} % apart",
-            file="run_1/mlperf_log_detail.txt",
+            file=RUN_1_DETAIL,
             expected=f"< {limit:g} % of the longer",
             found=f"{diff:.1f} %",
         )
@@ -155,7 +162,7 @@ def check_power_drop(ctx: PowerContext) -> Iterator[Finding]:
         yield R.POWER_DROP.finding(
             f"mean testing power {testing:.2f} W is {-change:.1f} % below ranging "
             f"{ranging:.2f} W" + (f" (mean PF {pf:.3f})" if pf is not None else ""),
-            file="run_1/spl.txt",
+            file=RUN_1_SPL,
             expected=f">= -{ctx.rules.max_drop_percent:g} %",
             found=f"{change:.1f} %",
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from joulekit.checker.findings import Severity
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.context import ResultContext
+from joulekit.formats.layout import ACCURACY, ACCURACY_LOG, ACCURACY_TXT, DETAIL_LOG, OPEN
 
 HASH_LINE = re.compile(r"^hash=[0-9a-fA-F]{64}\s*$", re.MULTILINE)
 
@@ -45,8 +46,8 @@ def metric_texts(text: str, patterns: dict[str, str], names: list[str]) -> dict[
 
 def check_hash_and_size(ctx: ResultContext, folder: Path, label: str) -> None:
     """accuracy.txt ends with the hash line; the accuracy log is truncated."""
-    acc_txt = folder / "accuracy.txt"
-    log = folder / "mlperf_log_accuracy.json"
+    acc_txt = folder / ACCURACY_TXT
+    log = folder / ACCURACY_LOG
     if acc_txt.is_file() and ctx.pack["accuracy"]["hash_required"]:
         text = acc_txt.read_text(encoding="utf-8", errors="replace")
         if HASH_LINE.search(text) is None:
@@ -60,7 +61,7 @@ def check_hash_and_size(ctx: ResultContext, folder: Path, label: str) -> None:
 
 
 def check_accuracy(ctx: ResultContext) -> None:
-    folder = ctx.unit.path / "accuracy"
+    folder = ctx.unit.path / ACCURACY
     missing = [n for n in ctx.pack["accuracy"]["required_files"] if not (folder / n).is_file()]
     if missing:
         ctx.add(R.ACC_FILES, "accuracy/ lacks " + ", ".join(missing), file=folder)
@@ -68,10 +69,10 @@ def check_accuracy(ctx: ResultContext) -> None:
     bench = ctx.bench
     if bench is not None:
         _extra_files(ctx, folder, bench.get("extra_accuracy_files", {}))
-    acc_txt = folder / "accuracy.txt"
+    acc_txt = folder / ACCURACY_TXT
     if bench is not None and acc_txt.is_file():
         _targets(ctx, acc_txt, bench["accuracy_targets"], bench.get("accuracy_upper_limits", {}))
-    detail_path = folder / "mlperf_log_detail.txt"
+    detail_path = folder / DETAIL_LOG
     if detail_path.is_file():
         detail = ctx.detail(detail_path)
         for rec in detail.errors():
@@ -130,7 +131,7 @@ def _targets(ctx: ResultContext, acc_txt: Path, targets: dict[str, float],
 
 def _open_severity(ctx: ResultContext) -> Severity:
     """An accuracy miss fails a closed result; the open division may take it (per round)."""
-    if ctx.unit.division == "open" and ctx.pack["accuracy"]["open_division_low_accuracy"] \
+    if ctx.unit.division == OPEN and ctx.pack["accuracy"]["open_division_low_accuracy"] \
             == "warning":
         return "warning"
     return "error"

@@ -10,11 +10,12 @@ from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.accuracy import check_hash_and_size, parse_metrics
 from joulekit.checker.submission.context import ResultContext
 from joulekit.checker.submission.performance import check_log
+from joulekit.formats.layout import ACCURACY, DETAIL_LOG, OPEN, PERFORMANCE, RUN_1
 
 
 def check_compliance(ctx: ResultContext) -> None:
     bench = ctx.bench
-    if bench is None or ctx.unit.division == "open":
+    if bench is None or ctx.unit.division == OPEN:
         return
     tests: dict[str, Any] = ctx.pack["compliance_tests"]
     for name in bench["compliance_tests"]:
@@ -40,13 +41,13 @@ def check_compliance(ctx: ResultContext) -> None:
                     ctx.add(R.COMP_FAILED, f"{name}/{fname} does not say {needle!r}", file=path)
         if accuracy_failed:
             _accuracy_fallback(ctx, name, spec)
-        if spec.get("truncate_accuracy") and (folder / "accuracy").is_dir():
-            check_hash_and_size(ctx, folder / "accuracy", f"{name}: ")
+        if spec.get("truncate_accuracy") and (folder / ACCURACY).is_dir():
+            check_hash_and_size(ctx, folder / ACCURACY, f"{name}: ")
         if spec["rerun_performance"]:
-            check_log(ctx, folder / "performance" / "run_1" / "mlperf_log_detail.txt",
+            check_log(ctx, folder / PERFORMANCE / RUN_1 / DETAIL_LOG,
                       label=name, compliance=True, seeds=spec["seeds"])
         elif spec["seeds"] == "different":
-            check_log(ctx, folder / "performance" / "run_1" / "mlperf_log_detail.txt",
+            check_log(ctx, folder / PERFORMANCE / RUN_1 / DETAIL_LOG,
                       label=name, compliance=True, seeds="different")
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from joulekit.checker.findings import Finding
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.system import load_json_object
-from joulekit.checker.submission.tree import DIVISIONS, ResultUnit
+from joulekit.checker.submission.tree import ResultUnit
+from joulekit.formats.layout import DIVISIONS, OPEN, RESULTS, SYSTEMS, system_json
 
 _TOLERATED_ROOT = {"README.md", "LICENSE", "LICENSE.md", ".gitattributes", ".gitignore", ".git"}
 
@@ -76,7 +77,7 @@ def cross_references(root: Path, units: list[ResultUnit], pack: dict[str, Any]) 
     for div in sorted(p for p in root.iterdir() if p.is_dir() and p.name in DIVISIONS):
         for sub in sorted(p for p in div.iterdir() if p.is_dir()):
             subs = by_sub.get(sub, [])
-            systems = sub / "systems"
+            systems = sub / SYSTEMS
             with_results = {u.system for u in subs}
             if systems.is_dir():
                 for js in sorted(systems.glob("*.json")):
@@ -100,7 +101,7 @@ def cross_references(root: Path, units: list[ResultUnit], pack: dict[str, Any]) 
 def _scenarios(root: Path, sub: Path, subs: list[ResultUnit],
                pack: dict[str, Any]) -> list[Finding]:
     out: list[Finding] = []
-    if sub.parent.name == "open":
+    if sub.parent.name == OPEN:
         return out
 
     groups: dict[tuple[str, str], set[str]] = {}
@@ -110,7 +111,7 @@ def _scenarios(root: Path, sub: Path, subs: list[ResultUnit],
     for (system, bench_name), present in sorted(groups.items()):
         entry = benches.get(bench_name) or next(
             (b for b in benches.values() if bench_name in b.get("aliases", [])), None)
-        data, _ = load_json_object(sub / "systems" / f"{system}.json")
+        data, _ = load_json_object(system_json(sub, system))
         if entry is None or data is None:
             continue
         kinds = str(data.get("system_type", "")).split(",")
@@ -119,7 +120,7 @@ def _scenarios(root: Path, sub: Path, subs: list[ResultUnit],
             required |= set(entry["scenarios"].get(kind.strip(), []))
         missing = sorted(required - present)
         if missing:
-            path = sub / "results" / system / bench_name
+            path = sub / RESULTS / system / bench_name
             out.append(_f(R.SCENARIOS_MISSING, f"{system}/{bench_name} lacks "
                           + ", ".join(missing), path, root))
     return out

@@ -13,6 +13,7 @@ from typing import Any
 
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.context import ResultContext
+from joulekit.formats.layout import MULTI_STREAM, OFFLINE, OPEN, SERVER, SINGLE_STREAM
 from joulekit.formats.mllog import MllogDetail
 
 SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
@@ -103,7 +104,7 @@ def _counts(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> None
     if psc is None or psc < bench["performance_sample_count"]:
         ctx.add(R.PERF_SAMPLE_COUNT, f"{prefix}effective_performance_sample_count is {psc}",
                 file=path, expected=f">= {bench['performance_sample_count']}", found=psc)
-    early = ctx.pack["early_stopping"] and scenario in ("SingleStream", "MultiStream", "Server")
+    early = ctx.pack["early_stopping"] and scenario in (SINGLE_STREAM, MULTI_STREAM, SERVER)
     if not early and scenario in ctx.pack["min_queries"]:
         queries = _num(d.get("result_query_count"))
         if queries is None:
@@ -112,7 +113,7 @@ def _counts(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> None
         if queries is not None and queries < need:
             ctx.add(R.PERF_MIN_QUERIES, f"{prefix}{queries:g} queries", file=path,
                     expected=f">= {need}", found=queries)
-    if scenario == "Offline" and ctx.unit.division != "open":
+    if scenario == OFFLINE and ctx.unit.division != OPEN:
         spq = _num(d.get("effective_samples_per_query"))
         need = bench["offline_min_samples_per_query"]
         if spq is None or spq < need:
@@ -164,7 +165,7 @@ def _latency(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> Non
     scenario = d.scenario
     if bench is None or scenario is None:
         return
-    early = ctx.pack["early_stopping"] and scenario in ("SingleStream", "MultiStream", "Server")
+    early = ctx.pack["early_stopping"] and scenario in (SINGLE_STREAM, MULTI_STREAM, SERVER)
     if early and d.get("early_stopping_met") is not True:
         ctx.add(R.PERF_EARLY_STOPPING, f"{prefix}early_stopping_met is "
                 f"{d.get('early_stopping_met')}", file=path, line=_line(d, "early_stopping_met"),
@@ -181,7 +182,7 @@ def _latency(ctx: ResultContext, d: MllogDetail, path: Path, prefix: str) -> Non
             ctx.add(R.PERF_LATENCY, f"{prefix}p99 latency {p99:g} ns over the constraint",
                     file=path, expected=f"<= {limit}", found=p99)
     if bench.get("use_token_latencies"):
-        if d.get("requested_use_token_latencies") is not True and scenario != "Offline":
+        if d.get("requested_use_token_latencies") is not True and scenario != OFFLINE:
             ctx.add(R.PERF_TOKEN_LATENCY, f"{prefix}requested_use_token_latencies is not true",
                     file=path, expected=True, found=d.get("requested_use_token_latencies"))
         limits = bench.get("token_latency_limits_ms", {}).get(scenario)

@@ -21,13 +21,24 @@ from joulekit.checker.submission.performance import check_log, metric_value
 from joulekit.checker.submission.power import check_inferred_power, check_power
 from joulekit.checker.submission.system import check_measurements, check_system
 from joulekit.checker.submission.tree import ResultUnit
+from joulekit.formats.layout import (
+    DETAIL_LOG,
+    INTERACTIVE,
+    MULTI_STREAM,
+    NETWORK,
+    OFFLINE,
+    OPEN,
+    PERFORMANCE,
+    RUN_1,
+    SERVER,
+    SINGLE_STREAM,
+)
 from joulekit.rules import load_pack
 
 
 @dataclass(frozen=True)
 class ResultVerdict:
     """What the summary and the reports need of one checked result."""
-
     unit: ResultUnit
     findings: tuple[Finding, ...]
     scenario: str
@@ -71,9 +82,9 @@ def check_result(unit: ResultUnit, round_name: str, power_options: CheckOptions 
 def _run(ctx: ResultContext) -> None:
     unit = ctx.unit
     pack = ctx.pack
-    if ctx.bench is None and (unit.division != "open"
+    if ctx.bench is None and (unit.division != OPEN
                               or pack.get("unknown_benchmark_in_open") == "error"):
-        where = "" if unit.division != "open" else (
+        where = "" if unit.division != OPEN else (
             f" and {pack.get('open_model_mapping')} maps it to none")
         ctx.add(R.UNKNOWN_BENCHMARK, f"{unit.benchmark} is not a {pack['round']} benchmark"
                 + where, file=unit.path.parent)
@@ -82,18 +93,18 @@ def _run(ctx: ResultContext) -> None:
                 file=unit.path)
     check_system(ctx)
     check_measurements(ctx)
-    run_1 = unit.path / "performance" / "run_1"
+    run_1 = unit.path / PERFORMANCE / RUN_1
     for name in pack["performance_files"]["required"]:
         if not (run_1 / name).is_file():
-            ctx.add(R.PERF_FILES, f"performance/run_1/{name} is missing", file=run_1 / name)
+            ctx.add(R.PERF_FILES, f"{PERFORMANCE}/{RUN_1}/{name} is missing", file=run_1 / name)
     if not unit.has_power and run_1.is_dir():
         allowed = set(pack["performance_files"]["required"]) | set(
             pack["performance_files"]["tolerated"])
         extra = sorted(p.name for p in run_1.iterdir() if p.name not in allowed)
         if extra:
-            ctx.add(R.PERF_FILES, "performance/run_1 holds extra files: " + ", ".join(extra),
+            ctx.add(R.PERF_FILES, f"{PERFORMANCE}/{RUN_1} holds extra files: " + ", ".join(extra),
                     file=run_1)
-    detail = check_log(ctx, run_1 / "mlperf_log_detail.txt")
+    detail = check_log(ctx, run_1 / DETAIL_LOG)
     base_scenario = None
     if detail is not None:
         ctx.metric = metric_value(ctx, detail)
@@ -102,19 +113,19 @@ def _run(ctx: ResultContext) -> None:
             allowed_pairs = [tuple(p) for p in pack["inferred_results"]]
             edge = "edge" in str((ctx.system or {}).get("system_type", ""))
             ok = (ran, unit.scenario) in allowed_pairs and (
-                edge or (ran, unit.scenario) == ("Server", "Interactive"))
+                edge or (ran, unit.scenario) == (SERVER, INTERACTIVE))
             if ok:
-                ctx.inferred = (ran, unit.scenario) != ("Server", "Interactive")
+                ctx.inferred = (ran, unit.scenario) != (SERVER, INTERACTIVE)
                 base_scenario = ran
                 ctx.metric = _inferred_metric(ctx, detail, ran, unit.scenario)
             else:
                 ctx.add(R.PERF_SCENARIO, f"the run is {ran}, the folder says {unit.scenario}",
-                        file=run_1 / "mlperf_log_detail.txt", expected=unit.scenario, found=ran)
-        if unit.division == "network":
+                        file=run_1 / DETAIL_LOG, expected=unit.scenario, found=ran)
+        if unit.division == NETWORK:
             name = str(detail.get("sut_name", ""))
             if pack["system"]["network_sut_name"] not in name:
                 ctx.add(R.PERF_NETWORK_SUT, f"sut_name is {name!r}",
-                        file=run_1 / "mlperf_log_detail.txt")
+                        file=run_1 / DETAIL_LOG)
     check_accuracy(ctx)
     check_compliance(ctx)
     if unit.has_power:
@@ -133,12 +144,12 @@ def _inferred_metric(ctx: ResultContext, detail: Any, ran: str, folder: str) -> 
     # 99th percentile (early_stopping_latency_ms, which a SingleStream log holds too, not
     # its 90th-percentile _ss key); an Offline one from MultiStream divides by the mean
     # latency per query, not per sample.
-    if ran == "SingleStream" and folder == "MultiStream":
+    if ran == SINGLE_STREAM and folder == MULTI_STREAM:
         es = num("early_stopping_latency_ms")
         return None if es is None else 8 * es / 1e6
-    if ran == "MultiStream" and folder == "Offline":
+    if ran == MULTI_STREAM and folder == OFFLINE:
         spq, mean = num("effective_samples_per_query"), num("result_mean_query_latency_ns")
         return None if not spq or not mean else spq * 1000 / (mean / 1e6)
-    if ran == "SingleStream" and folder == "Offline":
+    if ran == SINGLE_STREAM and folder == OFFLINE:
         return num("result_qps_without_loadgen_overhead")
     return metric_value(ctx, detail)

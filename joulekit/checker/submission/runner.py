@@ -19,8 +19,9 @@ from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.hygiene import cross_references, walk_tree
 from joulekit.checker.submission.result import ResultVerdict, check_result
-from joulekit.checker.submission.tree import ResultUnit, discover, tree_root
+from joulekit.checker.submission.tree import ResultUnit, discover
 from joulekit.errors import UserError
+from joulekit.formats.layout import tree_root
 from joulekit.rules import load_pack
 from joulekit.rules.detect import detect_tree_round
 
@@ -91,7 +92,6 @@ def check_submission(path: Path, round_name: str | None = None, *,
                      workers: int | None = None) -> SubmissionReport:
     """Check the submission tree at ``path`` against the rule pack of its round;
     ``power_options`` go to the inference power checks of every power result."""
-
     path = Path(path)
     root = tree_root(path)
     if root is None:

@@ -32,7 +32,6 @@ def _int(value: object) -> int:
 
 
 def rows(report: SubmissionReport, *, include_invalid: bool = False) -> list[dict[str, str]]:
-
     pack = load_pack(report.round).submission
     counts = _error_counts(report.results)
     out: list[dict[str, str]] = []
@@ -140,7 +139,6 @@ def _true(value: object) -> bool:
 
 def columns(round_name: str) -> tuple[str, ...]:
     """The summary CSV columns of the round (its checker's ``head`` list)."""
-
     cols = load_pack(round_name).submission.get("summary_columns")
     return tuple(cols) if cols else COLUMNS
 

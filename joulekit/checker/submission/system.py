@@ -12,6 +12,7 @@ from typing import Any
 
 from joulekit.checker.submission import rules as R
 from joulekit.checker.submission.context import ResultContext
+from joulekit.formats.layout import MEASUREMENTS_JSON, NETWORK, POWER
 
 PLACEHOLDER = "TODO:"
 
@@ -74,7 +75,7 @@ def _network(ctx: ResultContext, data: dict[str, Any], path: Path) -> None:
     if not fields:
         return
     is_network = str(data.get("is_network", "false")).lower() in ("true", "1", "yes")
-    if ctx.unit.division == "network":
+    if ctx.unit.division == NETWORK:
         missing = [k for k in fields if _empty(data.get(k))]
         if missing or not is_network:
             ctx.add(R.SYSTEM_NETWORK, "network division needs is_network true and "
@@ -93,8 +94,8 @@ def measurements_json(ctx: ResultContext) -> Path | None:
     """
     folder = ctx.unit.measurements_dir
     rule = ctx.pack["measurements"].get("json_name", "<system>_<impl>_<scenario>.json")
-    if ctx.unit.layout == "v6" or rule == "measurements.json":
-        path = folder / "measurements.json"
+    if ctx.unit.layout == "v6" or rule == MEASUREMENTS_JSON:
+        path = folder / MEASUREMENTS_JSON
         return path if path.is_file() else None
     if not folder.is_dir():
         return None
@@ -186,7 +187,7 @@ def _power_documents(ctx: ResultContext) -> None:
     folders = [ctx.unit.measurements_dir, ctx.unit.path]
     for base in (ctx.unit.measurements_dir, ctx.unit.path):
         folders.extend(p for p in base.parents if stop in p.parents or p == stop)
-    folders.append(stop / "power")
+    folders.append(stop / POWER)
     names: set[str] = set()
     for folder in dict.fromkeys(folders):
         if folder.is_dir():

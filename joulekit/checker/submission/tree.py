@@ -12,14 +12,22 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DIVISIONS = ("closed", "open", "network")
-SCENARIOS = {
-    "singlestream": "SingleStream",
-    "multistream": "MultiStream",
-    "offline": "Offline",
-    "server": "Server",
-    "interactive": "Interactive",
-}
+from joulekit.formats.layout import (
+    DIVISIONS,
+    OPEN,
+    PERFORMANCE,
+    POWER,
+    RESULTS,
+    Layout,
+    canonical_scenario,
+    compliance_folder,
+    has_division_dirs,
+    is_submitter_dir,
+    measurements_folder,
+    result_folder,
+    result_label,
+    system_json,
+)
 
 
 @dataclass(frozen=True)
@@ -42,49 +50,39 @@ class ResultUnit:
 
     @property
     def path(self) -> Path:
-        return self.submitter_dir / "results" / self.system / self.benchmark / self.scenario_dir
+        return result_folder(self.submitter_dir, self.system, self.benchmark, self.scenario_dir)
 
     @property
     def scenario(self) -> str | None:
-        return SCENARIOS.get(self.scenario_dir.lower())
+        return canonical_scenario(self.scenario_dir)
 
     @property
     def measurements_dir(self) -> Path:
-        if self.layout == "v6":
-            return self.path
-        return (self.submitter_dir / "measurements" / self.system / self.benchmark
-                / self.scenario_dir)
+        return measurements_folder(self.submitter_dir, self.system, self.benchmark,
+                                   self.scenario_dir, self._layout)
 
     @property
     def compliance_dir(self) -> Path:
-        if self.layout == "v6":
-            return self.path
-        return (self.submitter_dir / "compliance" / self.system / self.benchmark
-                / self.scenario_dir)
+        return compliance_folder(self.submitter_dir, self.system, self.benchmark,
+                                 self.scenario_dir, self._layout)
+
+    @property
+    def _layout(self) -> Layout:
+        return "v6" if self.layout == "v6" else "legacy"
 
     @property
     def system_json(self) -> Path:
-        return self.submitter_dir / "systems" / f"{self.system}.json"
+        return system_json(self.submitter_dir, self.system)
 
     @property
     def label(self) -> str:
         """The result's path below the tree root, as reports show it."""
-        return "/".join((self.division, self.submitter, "results", self.system,
-                         self.benchmark, self.scenario_dir))
+        return result_label(self.division, self.submitter, self.system, self.benchmark,
+                            self.scenario_dir)
 
     @property
     def has_power(self) -> bool:
-        return (self.path / "performance" / "power").is_dir()
-
-
-def tree_root(path: Path) -> Path | None:
-    """The folder holding the division folders: ``path`` itself or a parent of it."""
-    for candidate in (path, *path.parents):
-        if any((candidate / d).is_dir() for d in DIVISIONS):
-            return candidate
-        if candidate.name in DIVISIONS:
-            return candidate.parent
-    return None
+        return (self.path / PERFORMANCE / POWER).is_dir()
 
 
 def is_submission_tree(path: Path) -> bool:
@@ -93,9 +91,7 @@ def is_submission_tree(path: Path) -> bool:
     path = Path(path)
     if not path.is_dir():
         return False
-    if any((path / d).is_dir() for d in DIVISIONS):
-        return True
-    return (path / "results").is_dir() and (path / "systems").is_dir()
+    return has_division_dirs(path) or is_submitter_dir(path)
 
 
 def read_model_mapping(sub_dir: Path, name: str | None) -> dict[str, str]:
@@ -104,7 +100,7 @@ def read_model_mapping(sub_dir: Path, name: str | None) -> dict[str, str]:
     The round's checker reads it from ``open/<submitter>/`` only; a missing or broken file
     maps nothing (the results are then judged by their folder names).
     """
-    if not name or sub_dir.parent.name != "open":
+    if not name or sub_dir.parent.name != OPEN:
         return {}
     try:
         data = json.loads((sub_dir / name).read_text(encoding="utf-8-sig"))
@@ -121,7 +117,7 @@ def discover(root: Path, layout: str, model_mapping: str | None = None) -> list[
     units: list[ResultUnit] = []
     for div_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name in DIVISIONS):
         for sub_dir in sorted(p for p in div_dir.iterdir() if p.is_dir()):
-            results = sub_dir / "results"
+            results = sub_dir / RESULTS
             if not results.is_dir():
                 continue
             mapping = read_model_mapping(sub_dir, model_mapping)
