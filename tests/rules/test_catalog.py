@@ -22,6 +22,7 @@ def test_catalog_holds_every_power_and_submission_rule_once() -> None:
     ids = [rule.id for rule in catalog]
     assert ids == sorted(set(ids))
     assert len(catalog.domain("power")) == 41 and len(catalog.domain("submission")) == 58
+    assert len(catalog.domain("doctor")) == 18
     assert {rule.id for rule in REGISTRY} == set(ids)
     assert REGISTRY["PWR020"].rationale == catalog["PWR020"].rationale
 
@@ -58,7 +59,7 @@ def test_schema_rejects_a_rule_without_fix_or_with_a_bad_severity() -> None:
 def test_catalog_files_are_valid_yaml_in_id_order() -> None:
     from importlib import resources
 
-    for domain in ("power", "submission"):
+    for domain in ("power", "submission", "doctor"):
         text = (resources.files("joulekit.rules") / "catalog" / f"{domain}.yaml").read_text()
         ids = [r["id"] for r in yaml.safe_load(text)["rules"]]
         assert ids == sorted(ids), domain
