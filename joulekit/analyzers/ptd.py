@@ -40,7 +40,8 @@ from joulekit.analyzers.ptd_parse import (
 )
 from joulekit.analyzers.ptd_process import PtdProcess
 from joulekit.formats.timefmt import from_epoch
-from joulekit.meters.tables import MeterModel, model_for_device_type, model_for_name
+from joulekit.meters.registry import model_for_device_type, model_for_name
+from joulekit.meters.tables import MeterModel
 from joulekit.meters.uncertainty import (
     UNCERTAINTY_LIMIT,
     channel_uncertainty,

@@ -33,15 +33,9 @@ from joulekit.analyzers.base import (
 )
 from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
-from joulekit.meters.dialects import (
-    RATES,
-    Dialect,
-    dialect,
-    format_value,
-    parse_number,
-    parse_values,
-)
-from joulekit.meters.tables import MODELS, MeterModel, model_for_name, pick_range
+from joulekit.meters.dialects import RATES, Dialect, format_value, parse_number, parse_values
+from joulekit.meters.registry import MODELS, dialect, model_for_name
+from joulekit.meters.tables import MeterModel, pick_range
 from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
 from joulekit.validate import parse_int
 

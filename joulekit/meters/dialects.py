@@ -1,17 +1,16 @@
-"""SCPI dialects of the Yokogawa meters as data (analyzers.md §2.1, §2.2).
+"""SCPI dialects as data (analyzers.md §2.1, §2.2): the type and the value parsing.
 
 A dialect is a table of command templates plus the order in which the meter returns
 W/V/A/PF, so the analyzer code is the same for every family and a transcript test can
 cover each command. Values are parsed with the meters' error sentinels: NAN, INF and
-anything >= 9.9E37 are invalid readings, never numbers.
+anything >= 9.9E37 are invalid readings, never numbers. Each family's dialects are data
+in its own module (``yokogawa``); ``registry`` looks them up by name.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from joulekit.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -37,71 +36,8 @@ class Dialect:
     rate_set: str = ":RATE {rate}"
 
 
-WT300E = Dialect(
-    name="wt300e",
-    models=("WT310E", "WT332E", "WT333E", "WT310"),
-    init=(
-        "*CLS",
-        ":COMM:HEAD OFF",
-        ":COMM:VERB ON",
-        ":NUM:FORM ASC",
-        ":NUM:NORM:NUM 4",
-        ":NUM:NORM:ITEM1 P,1",
-        ":NUM:NORM:ITEM2 U,1",
-        ":NUM:NORM:ITEM3 I,1",
-        ":NUM:NORM:ITEM4 LAMB,1",
-        ":STAT:FILT1 FALL",
-    ),
-    volts_range_set=":INP:VOLT:RANG {value}",
-    volts_auto_set=":INP:VOLT:AUTO {value}",
-    amps_range_set=":INP:CURR:RANG {value}",
-    amps_auto_set=":INP:CURR:AUTO {value}",
-    volts_range_query=":INP:VOLT:RANG?",
-    volts_auto_query=":INP:VOLT:AUTO?",
-    amps_range_query=":INP:CURR:RANG?",
-    amps_auto_query=":INP:CURR:AUTO?",
-    values_query=":NUM:NORM:VAL?",
-    order=(0, 1, 2, 3),
-)
-
-WT210 = Dialect(
-    name="wt210",
-    models=("WT210",),
-    init=(
-        "*CLS",
-        ":COMM:HEAD OFF",
-        ":MEAS:ITEM:V ON",
-        ":MEAS:ITEM:A ON",
-        ":MEAS:ITEM:W ON",
-        ":MEAS:ITEM:PF ON",
-        ":STAT:FILT1 FALL",
-    ),
-    volts_range_set=":CONF:VOLT:RANG {value}",
-    volts_auto_set=":CONF:VOLT:AUTO {value}",
-    amps_range_set=":CONF:CURR:RANG {value}",
-    amps_auto_set=":CONF:CURR:AUTO {value}",
-    volts_range_query=":CONF:VOLT:RANG?",
-    volts_auto_query=":CONF:VOLT:AUTO?",
-    amps_range_query=":CONF:CURR:RANG?",
-    amps_auto_query=":CONF:CURR:AUTO?",
-    values_query=":MEAS:VAL?",
-    order=(2, 0, 1, 3),  # the WT210 returns enabled items in its fixed order: V, A, W, PF
-    rate_set=":SAMP:RATE {rate}",
-)
-
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (WT300E, WT210)}
-
 #: update rates the meters accept, in ms
 RATES = {100: "100MS", 250: "250MS", 500: "500MS", 1000: "1S", 2000: "2S", 5000: "5S"}
-
-
-def dialect(name: str) -> Dialect:
-    try:
-        return DIALECTS[name.lower()]
-    except KeyError:
-        raise UserError(
-            f"unknown meter dialect {name!r}; use one of {', '.join(DIALECTS)}"
-        ) from None
 
 
 def format_value(value: float) -> str:

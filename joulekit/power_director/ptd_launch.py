@@ -33,7 +33,7 @@ from typing import IO
 
 from joulekit.analyzers.console_feed import ConsoleFile, ConsoleServer
 from joulekit.errors import UserError
-from joulekit.validate import float_arg
+from joulekit.validate import float_arg, parse_port
 
 #: signals that end the wrapper the way Ctrl-C does
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
@@ -195,8 +195,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
-    from joulekit.validate import parse_port
-
     argv = list(args.ptd)
     if argv[:1] == ["--"]:
         argv = argv[1:]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from joulekit.errors import UserError
-from joulekit.meters.tables import MODELS, MeterModel
+from joulekit.meters.registry import MODELS
+from joulekit.meters.tables import MeterModel
 
 SIMULATOR_NAME = "joulekit simulator"
 

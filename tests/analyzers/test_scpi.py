@@ -12,7 +12,8 @@ import pytest
 
 from joulekit.analyzers import open_analyzer
 from joulekit.analyzers.scpi import ScpiAnalyzer
-from joulekit.meters.dialects import WT210, WT300E, parse_number, parse_values
+from joulekit.meters.dialects import parse_number, parse_values
+from joulekit.meters.yokogawa import WT210, WT300E
 
 YAML = Path(__file__).with_name("wt310e_sim.yaml")
 SIM_URL = f"visa://TCPIP::192.0.2.10::INSTR?dialect=wt300e&backend={YAML}@sim"

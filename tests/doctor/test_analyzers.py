@@ -13,7 +13,7 @@ from procutil import child_commands
 
 from joulekit.analyzers.base import Range, Ranges
 from joulekit.harness.doctor.ranges import Load, judge_ranges
-from joulekit.meters.tables import MODELS
+from joulekit.meters.registry import MODELS
 
 from .inifiles import free_port, joulekit_ptd, silent_ptd, write_server_conf
 from .ntp_responder import NtpResponder

@@ -32,7 +32,7 @@ from joulekit.harness.doctor.ranges import Load, describe, judge_ranges
 from joulekit.harness.doctor.result import CheckResult, error, ok, skipped, warning
 from joulekit.harness.doctor.rounds import allowed_ptd_versions
 from joulekit.harness.doctor.runner import PlannedCheck, run_one
-from joulekit.meters.tables import model_for_device_type
+from joulekit.meters.registry import model_for_device_type
 from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT
 from joulekit.rules.pack import RulePack
 from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from joulekit import signals
+from joulekit.errors import UserError
 from joulekit.power_director.director.bank import AnalyzerFactory, BankError
 from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.session import (
@@ -108,8 +110,6 @@ class Director:
             try:
                 server.bind((self.config.listen_host, self.config.listen_port))
             except OSError as err:
-                from joulekit.errors import UserError
-
                 raise UserError(
                     f"cannot listen on {self.config.listen_host}:{self.config.listen_port}: "
                     f"{err.strerror or err}",
@@ -127,8 +127,6 @@ class Director:
             try:
                 self._accept_loop(server)
             except KeyboardInterrupt:
-                from joulekit import signals
-
                 self.stop_reason = f"the director was interrupted ({signals.describe()})"
                 raise
             finally:
