@@ -9,7 +9,6 @@ The CLI (``--explain``), the reports and the checks all read :data:`REGISTRY`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from joulekit.checker.findings import Finding, Severity
@@ -51,26 +50,11 @@ class Rule(rule_catalog.Rule):
         )
 
 
-class Registry:
+class Registry(rule_catalog.Catalog[Rule]):
     """The catalog's rules by id, as :class:`Rule`; iterated in id order."""
 
-    def __init__(self, catalog: rule_catalog.Catalog) -> None:
-        self._rules = {r.id: _checker_rule(r) for r in catalog}
-
-    def get(self, rule_id: str) -> Rule | None:
-        return self._rules.get(rule_id.upper())
-
-    def __getitem__(self, rule_id: str) -> Rule:
-        return self._rules[rule_id]
-
-    def __contains__(self, rule_id: object) -> bool:
-        return rule_id in self._rules
-
-    def __iter__(self) -> Iterator[Rule]:
-        return iter(sorted(self._rules.values(), key=lambda r: r.id))
-
-    def __len__(self) -> int:
-        return len(self._rules)
+    def __init__(self, catalog: rule_catalog.Catalog[rule_catalog.Rule]) -> None:
+        super().__init__({r.id: _checker_rule(r) for r in catalog})
 
 
 def _checker_rule(rule: rule_catalog.Rule) -> Rule:

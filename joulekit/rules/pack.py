@@ -81,15 +81,27 @@ def available_rounds() -> list[str]:
 
 
 @functools.lru_cache(maxsize=32)
-def _schema(section: str) -> dict[str, Any]:
-    path = _root() / "schema" / f"{section}.schema.json"
+def load_schema(name: str) -> dict[str, Any]:
+    """``schema/<name>.schema.json`` of this package (a pack section's, or the catalog's)."""
+    path = _root() / "schema" / f"{name}.schema.json"
     if not path.is_file():
         raise UserError(
-            f"rule pack section {section!r} has no schema/{section}.schema.json; "
+            f"rule pack section {name!r} has no schema/{name}.schema.json; "
             "every section must be validated"
         )
     schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return schema
+
+
+def check_schema(data: Any, schema_name: str, where: str) -> None:
+    """A ``UserError`` naming ``where`` and the first failing path when ``data`` does not
+    fit ``schema/<schema_name>.schema.json``."""
+    validator = jsonschema.Draft202012Validator(load_schema(schema_name))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        at = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise UserError(f"{where} fails its schema at {at}: {first.message}")
 
 
 def _has_path(data: Any, dotted: str) -> bool:
@@ -109,12 +121,7 @@ def _load_section(round_name: str, section: str, text: str) -> dict[str, Any]:
         raise UserError(f"{where} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise UserError(f"{where} must be a mapping at the top level")
-    validator = jsonschema.Draft202012Validator(_schema(section))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        at = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise UserError(f"{where} fails its schema at {at}: {first.message}")
+    check_schema(data, section, where)
     if data.get("round", round_name) != round_name:
         raise UserError(f"{where} says round {data['round']!r}; it lives in folder {round_name}")
     for ref in data.get("source", {}):

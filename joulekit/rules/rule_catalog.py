@@ -13,17 +13,15 @@ training-power rules) is one new YAML file here.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-import jsonschema
 import yaml
 
 from joulekit.errors import UserError
-from joulekit.rules.pack import RulePack, round_key
+from joulekit.rules.pack import RulePack, check_schema, round_key
 
 Severity = Literal["error", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
@@ -81,38 +79,32 @@ def pack_value(pack: RulePack, dotted: str) -> Any:
     return node
 
 
-class Catalog:
-    """Rules by id, iterated in id order."""
+RuleT = TypeVar("RuleT", bound=Rule)
 
-    def __init__(self, rules: Mapping[str, Rule]) -> None:
+
+class Catalog(Generic[RuleT]):
+    """Rules by id (``get`` in any case), iterated in id order."""
+
+    def __init__(self, rules: Mapping[str, RuleT]) -> None:
         self._rules = dict(rules)
 
-    def get(self, rule_id: str) -> Rule | None:
+    def get(self, rule_id: str) -> RuleT | None:
         return self._rules.get(rule_id.upper())
 
-    def __getitem__(self, rule_id: str) -> Rule:
+    def __getitem__(self, rule_id: str) -> RuleT:
         return self._rules[rule_id]
 
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self._rules
 
-    def __iter__(self) -> Iterator[Rule]:
+    def __iter__(self) -> Iterator[RuleT]:
         return iter(sorted(self._rules.values(), key=lambda r: r.id))
 
     def __len__(self) -> int:
         return len(self._rules)
 
-    def domain(self, name: str) -> list[Rule]:
+    def domain(self, name: str) -> list[RuleT]:
         return [rule for rule in self if rule.domain == name]
-
-
-@functools.lru_cache(maxsize=4)
-def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema of ``rules/schema/`` by name."""
-    text = (resources.files("joulekit.rules") / "schema" / f"{name}.schema.json").read_text(
-        encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def load_yaml(relative: str, schema_name: str) -> dict[str, Any]:
@@ -124,12 +116,7 @@ def load_yaml(relative: str, schema_name: str) -> dict[str, Any]:
             encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise UserError(f"{where} cannot be read: {err}") from None
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        at = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise UserError(f"{where} fails its schema at {at}: {first.message}")
+    check_schema(data, schema_name, where)
     if not isinstance(data, dict):
         raise UserError(f"{where} must be a mapping at the top level")
     return data
@@ -145,7 +132,7 @@ def _rule(entry: dict[str, Any], domain: str) -> Rule:
 
 
 @functools.lru_cache(maxsize=1)
-def load_catalog() -> Catalog:
+def load_catalog() -> Catalog[Rule]:
     """Every domain's rules; an id defined twice is a ``UserError`` naming both files."""
     rules: dict[str, Rule] = {}
     for domain in DOMAINS:

@@ -14,7 +14,8 @@ from joulekit.cli import main
 from joulekit.errors import UserError
 from joulekit.rules import available_rounds, load_catalog, load_pack, table_of, threshold
 from joulekit.rules.explain import explain
-from joulekit.rules.rule_catalog import pack_value, schema
+from joulekit.rules.pack import load_schema as schema
+from joulekit.rules.rule_catalog import pack_value
 
 
 def test_catalog_holds_every_power_and_submission_rule_once() -> None:
