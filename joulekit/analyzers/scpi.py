@@ -31,6 +31,7 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.analyzers.sampling import SamplingThread
 from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
 from joulekit.meters.dialects import RATES, Dialect, format_value, parse_number, parse_values
@@ -120,9 +121,7 @@ class ScpiAnalyzer(Analyzer):
         self.ranges_in_force: Ranges | None = None
         self.restored = False
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._running = threading.Event()
-        self._error: str | None = None
+        self._sampler = SamplingThread("scpi-sampler")
         self._mark = ""
         self._interval = 1.0
 
@@ -220,7 +219,7 @@ class ScpiAnalyzer(Analyzer):
         self._checked(range_cmd.format(value=format_value(chosen)))
 
     def set_ranges(self, volts: float | str, amps: float | str) -> Ranges:
-        if self._running.is_set():
+        if self._sampler.running.is_set():
             raise AnalyzerError(f"meter at {self.url}: set_ranges() during a measurement")
         self._set_one("V", volts)
         self._set_one("A", amps)
@@ -237,7 +236,7 @@ class ScpiAnalyzer(Analyzer):
         return got
 
     def start(self, interval_ms: int, mark: str) -> None:
-        if self._running.is_set():
+        if self._sampler.running.is_set():
             raise AnalyzerError(f"meter at {self.url}: start() while measuring")
         rate = RATES.get(interval_ms)
         if rate is None:
@@ -245,24 +244,21 @@ class ScpiAnalyzer(Analyzer):
         self._checked(self.dialect.rate_set.format(rate=rate))
         self.samples = []
         self.warnings = []
-        self._error = None
         self._mark = mark
         self._interval = interval_ms / 1000.0
         self._query(self.dialect.update_query)  # clear a stale UPD bit
-        self._running.set()
-        self._thread = threading.Thread(target=self._sample_loop, name="scpi-sampler", daemon=True)
-        self._thread.start()
+        self._sampler.start(self._sample_loop)
 
     def _sample_loop(self) -> None:
         """Wait for each meter update (EESR UPD), then read one sample."""
         poll = min(0.05, self._interval / 5)
         deadline = time.monotonic() + 3 * self._interval + 2
-        while self._running.is_set():
+        while self._sampler.running.is_set():
             try:
                 eesr = int(float(self._query(self.dialect.update_query) or "0"))
                 if not eesr & 1:
                     if time.monotonic() > deadline:
-                        self._error = (
+                        self._sampler.error = (
                             f"meter at {self.url} stopped updating (no UPD for 3 intervals)"
                         )
                         return
@@ -271,7 +267,7 @@ class ScpiAnalyzer(Analyzer):
                 deadline = time.monotonic() + 3 * self._interval + 2
                 self.samples.append(self._read_sample())
             except AnalyzerError as err:
-                self._error = str(err)
+                self._sampler.error = str(err)
                 return
 
     def _read_sample(self) -> Sample:
@@ -310,15 +306,7 @@ class ScpiAnalyzer(Analyzer):
         )
 
     def stop(self) -> Sequence[Sample]:
-        self._running.clear()
-        if self._thread is not None:
-            self._thread.join(10.0)
-            self._thread = None
-        if self._error is not None:
-            raise AnalyzerError(
-                self._error + f"; {len(self.samples)} sample(s) kept", samples=self.samples
-            )
-        return list(self.samples)
+        return self._sampler.stop(self.samples)
 
     def statistics(self) -> Statistics | None:
         good = [s.watts for s in self.samples if s.valid]
@@ -340,10 +328,8 @@ class ScpiAnalyzer(Analyzer):
         if self._t is None:
             return
         try:
-            if self._running.is_set():
-                self._running.clear()
-                if self._thread is not None:
-                    self._thread.join(10.0)
+            if self._sampler.running.is_set():
+                self._sampler.join()
             if self.initial_ranges is not None:
                 for which, r in (("V", self.initial_ranges.volts), ("A", self.initial_ranges.amps)):
                     self._set_one(which, r.setting())

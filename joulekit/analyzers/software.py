@@ -9,7 +9,6 @@ is ``software``, ``compliant`` is False and no uncertainty is claimed.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.analyzers.sampling import SamplingThread
 from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
 
@@ -46,9 +46,8 @@ class _CounterSource(Analyzer):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
-        self._thread: threading.Thread | None = None
-        self._running = threading.Event()
-        self._error: str | None = None
+        self._sampler = SamplingThread("energy-counter")
+        self._interval = 1.0
         self._mark = ""
         self._open_warnings: list[str] = []  # facts found at open() that stay true
         self._identity: Identity | None = None  # set by open()
@@ -74,20 +73,17 @@ class _CounterSource(Analyzer):
     def start(self, interval_ms: int, mark: str) -> None:
         self.samples = []
         self.warnings = list(self._open_warnings)
-        self._error = None
         self._mark = mark
-        self._running.set()
-        self._thread = threading.Thread(
-            target=self._loop, args=(interval_ms / 1000.0,), name="energy-counter", daemon=True
-        )
-        self._thread.start()
+        self._interval = interval_ms / 1000.0
+        self._sampler.start(self._loop)
 
-    def _loop(self, interval: float) -> None:
+    def _loop(self) -> None:
+        interval = self._interval
         try:
             last_e = self._energy()
             last_t = time.monotonic()
             next_at = last_t + interval
-            while self._running.is_set():
+            while self._sampler.running.is_set():
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
                 now = time.monotonic()
@@ -99,7 +95,7 @@ class _CounterSource(Analyzer):
                 last_e, last_t = energy, now
                 self.samples.append(self._sample(watts, now))
         except AnalyzerError as err:
-            self._error = str(err)
+            self._sampler.error = str(err)
 
     def _delta(self, before: float, after: float) -> float:
         return after - before
@@ -120,15 +116,7 @@ class _CounterSource(Analyzer):
         )
 
     def stop(self) -> Sequence[Sample]:
-        self._running.clear()
-        if self._thread is not None:
-            self._thread.join(10.0)
-            self._thread = None
-        if self._error:
-            raise AnalyzerError(
-                f"{self._error}; {len(self.samples)} sample(s) kept", samples=self.samples
-            )
-        return list(self.samples)
+        return self._sampler.stop(self.samples)
 
     def statistics(self) -> Statistics | None:
         if not self.samples:
@@ -201,10 +189,7 @@ class NvmlSource(_CounterSource):
         return float(self._call(self._nvml.nvmlDeviceGetPowerUsage, self._handle)) / 1000.0
 
     def close(self) -> None:
-        self._running.clear()
-        if self._thread is not None:
-            self._thread.join(10.0)
-            self._thread = None
+        self._sampler.join()
         if self._handle is not None:
             self._handle = None
             with contextlib.suppress(self._nvml.NVMLError):
@@ -254,10 +239,7 @@ class RaplSource(_CounterSource):
         return after - before
 
     def close(self) -> None:
-        self._running.clear()
-        if self._thread is not None:
-            self._thread.join(10.0)
-            self._thread = None
+        self._sampler.join()
 
 
 def from_url(url: AnalyzerUrl, *, start: bool) -> Analyzer:
