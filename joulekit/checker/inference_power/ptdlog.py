@@ -22,6 +22,7 @@ from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.registry import Rule
 from joulekit.formats.layout import POWER_PTD_LOGS
 from joulekit.formats.ptd_log import PtdEvent
+from joulekit.rules.thresholds import threshold
 
 _FILE = POWER_PTD_LOGS
 _ACTIVATED = re.compile(r"Uncertainty checking for Yokogawa\S+ is activated")
@@ -33,8 +34,6 @@ _ACCEPTED_IN_RANGING = (
 )
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _MAX_LISTED = 20
-#: the reference adds this many seconds where 0.8 s was meant
-_REFERENCE_MARGIN_S = 800.0
 
 
 @dataclass
@@ -94,7 +93,8 @@ def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     events = ctx.ptd_log.events
     spans = ctx.ptd_ranging_spans
     margin = timedelta(
-        seconds=_REFERENCE_MARGIN_S if ctx.reference else ctx.rules.uncertainty_margin_s
+        seconds=(threshold("reference_testing_margin_s") if ctx.reference
+                 else ctx.rules.uncertainty_margin_s)
     )
     testing = None
     if ctx.window is not None:

@@ -56,7 +56,7 @@ def check_hash_and_size(ctx: ResultContext, folder: Path, label: str) -> None:
         size = log.stat().st_size
         limit = ctx.pack["accuracy"]["max_log_bytes"]
         if size > limit:
-            ctx.add(R.ACC_NOT_TRUNCATED, f"{label}mlperf_log_accuracy.json is {size} bytes",
+            ctx.add(R.ACC_NOT_TRUNCATED, f"{label}{ACCURACY_LOG} is {size} bytes",
                     file=log, expected=f"<= {limit}", found=size)
 
 
