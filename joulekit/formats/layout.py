@@ -47,6 +47,8 @@ ACCURACY = "accuracy"
 
 #: protocol v3 session modes, in the order a session runs them
 PHASES = ("ranging", "testing")
+#: each mode by name (``start,ranging``); the ranging folder has the same name by design
+RANGING_PHASE, TESTING_PHASE = PHASES
 #: session mode → the folder below ``performance/`` that holds its files
 PHASE_DIRS: Mapping[str, str] = {"ranging": RANGING, "testing": RUN_1}
 

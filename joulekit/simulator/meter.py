@@ -21,8 +21,9 @@ from joulekit.simulator.faults import Fault
 from joulekit.simulator.load import LoadModel
 
 INVALID = -1.0
-#: relative uncertainty the ``uncertainty-high`` fault aims at (a load far below its range)
-HIGH_UNCERTAINTY = 0.015
+#: relative uncertainty the ``uncertainty-high`` fault aims at (a load far below its range):
+#: half as much again as the limit, so it is over the limit whatever the round
+HIGH_UNCERTAINTY = 1.5 * UNCERTAINTY_LIMIT
 
 
 class SimClock:

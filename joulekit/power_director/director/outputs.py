@@ -19,6 +19,7 @@ from joulekit.analyzers.ptd import PtdAnalyzer
 from joulekit.analyzers.ptd_process import ptd_config_from_argv
 from joulekit.formats import layout
 from joulekit.formats.atomic import atomic_write_text, sha1_file
+from joulekit.formats.layout import TESTING_PHASE
 from joulekit.formats.power_json import write_power_document
 from joulekit.formats.ptd_out import PtdOutEntry
 from joulekit.formats.ptd_out import write_ptd_out as formats_write_ptd_out
@@ -76,7 +77,7 @@ def write_phase(
         )
     count = sum(len(s) for s in per_analyzer)
     log.info("Wrote %d %s samples to %s", count, mode, folder / layout.SPL)
-    if mode == "testing":
+    if mode == TESTING_PHASE:
         write_ptd_out(folder / layout.PTD_OUT, bank)
     return gaps
 

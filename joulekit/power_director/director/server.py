@@ -31,6 +31,7 @@ from typing import Any
 
 from joulekit import signals
 from joulekit.errors import UserError
+from joulekit.formats.layout import RANGING_PHASE, TESTING_PHASE
 from joulekit.power_director.director.bank import AnalyzerFactory, BankError
 from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.director.session import (
@@ -414,19 +415,19 @@ class Director:
         if session is None or args[0] not in (session.info.session_id, "*"):
             return p.REPLY_UNKNOWN_SESSION
         action = args[1:]
-        if action == ("start", "ranging"):
+        if action == ("start", RANGING_PHASE):
             return session.start_ranging()
-        if action == ("stop", "ranging"):
+        if action == ("stop", RANGING_PHASE):
             return session.stop_ranging()
-        if action == ("start", "testing"):
+        if action == ("start", TESTING_PHASE):
             return session.start_testing()
-        if len(action) == 4 and action[:2] == ("start", "testing"):
+        if len(action) == 4 and action[:2] == ("start", TESTING_PHASE):
             try:
                 volts, amps = float(action[2]), float(action[3])
             except ValueError:
                 raise SessionError("start,testing,V,A needs numbers") from None
             return session.start_testing((volts, amps))
-        if action == ("stop", "testing"):
+        if action == ("stop", TESTING_PHASE):
             return session.stop_testing()
         if action == ("done",):
             # The reference forgets the session at ``done``: any later session command

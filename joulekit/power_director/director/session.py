@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.analyzers.base import INVALID_READING, Sample
+from joulekit.formats.layout import RANGING_PHASE, TESTING_PHASE
 from joulekit.power_director.director import outputs
 from joulekit.power_director.director.bank import AnalyzerBank, AnalyzerFactory, BankError
 from joulekit.power_director.director.watch import WATCH_PERIOD_S, PhaseWatch
@@ -71,7 +72,7 @@ class SessionRecord:
     """What the session writes into ``server.json`` beside the protocol messages."""
 
     phases: dict[str, list[list[float]]] = field(
-        default_factory=lambda: {"ranging": [], "testing": []}
+        default_factory=lambda: {RANGING_PHASE: [], TESTING_PHASE: []}
     )
     testing_ranges: list[tuple[float, float]] = field(default_factory=list)
     manual_ranges: bool = False
@@ -87,8 +88,8 @@ class SessionRecord:
 
 #: the phase name of a state, as ``joulekit.lost`` entries give it
 PHASE_OF_STATE = {
-    State.INITIAL: "before ranging", State.RANGING: "ranging",
-    State.RANGING_DONE: "between phases", State.TESTING: "testing",
+    State.INITIAL: "before ranging", State.RANGING: RANGING_PHASE,
+    State.RANGING_DONE: "between phases", State.TESTING: TESTING_PHASE,
     State.TESTING_DONE: "after testing", State.DONE: "after the session",
 }
 
@@ -191,7 +192,7 @@ class Session:
             return "OK"
         if self.state is not State.INITIAL:
             raise self._refuse("start ranging")
-        self.record.phases["ranging"] = [_stamp()]
+        self.record.phases[RANGING_PHASE] = [_stamp()]
         self._open()
         settings: list[tuple[float | str, float | str]] = []
         for member in self.bank.members:
@@ -209,10 +210,10 @@ class Session:
         self.bank.set_ranges(settings)
         self._settle()
         self.log.info("Starting ranging mode")
-        self.bank.start(self._mark("ranging"))
-        self.record.phases["ranging"].append(_stamp())
+        self.bank.start(self._mark(RANGING_PHASE))
+        self.record.phases[RANGING_PHASE].append(_stamp())
         self.state = State.RANGING
-        self._start_watch("ranging")
+        self._start_watch(RANGING_PHASE)
         return "OK"
 
     def stop_ranging(self) -> str:
@@ -221,11 +222,11 @@ class Session:
         if self.state is not State.RANGING:
             raise self._refuse("stop ranging")
         self._stop_watch()
-        self.record.phases["ranging"].append(_stamp())
-        started = self.record.phases["ranging"][1][1]
+        self.record.phases[RANGING_PHASE].append(_stamp())
+        started = self.record.phases[RANGING_PHASE][1][1]
         self._settle()
-        samples = self._collect("ranging")
-        self.record.phases["ranging"].append(_stamp())
+        samples = self._collect(RANGING_PHASE)
+        self.record.phases[RANGING_PHASE].append(_stamp())
         self.state = State.RANGING_DONE
         if not any(samples) and time.monotonic() - started < 1.0:
             raise SessionError(
@@ -245,7 +246,7 @@ class Session:
             )
         if self.state not in (State.INITIAL, State.RANGING_DONE):
             raise self._refuse("start testing")
-        self.record.phases["testing"] = [_stamp()]
+        self.record.phases[TESTING_PHASE] = [_stamp()]
         self._open()
         if manual is not None:
             if not (manual[0] > 0 and manual[1] > 0):
@@ -254,7 +255,7 @@ class Session:
             self.record.manual_ranges = True
         else:
             ranges = []
-            for per_analyzer in self.samples.get("ranging", []):
+            for per_analyzer in self.samples.get(RANGING_PHASE, []):
                 volts, amps = max_volts_amps(per_analyzer)
                 if volts <= 0 or amps <= 0:
                     raise SessionError("ranging saw no valid volts/amps to derive testing ranges")
@@ -265,10 +266,10 @@ class Session:
         self.log.info("Starting testing mode")
         for index, (volts, amps) in enumerate(ranges, start=1):
             self.log.info("Analyzer %d: maxAmps: %s, maxVolts: %s", index, amps, volts)
-        self.bank.start(self._mark("testing"))
-        self.record.phases["testing"].append(_stamp())
+        self.bank.start(self._mark(TESTING_PHASE))
+        self.record.phases[TESTING_PHASE].append(_stamp())
         self.state = State.TESTING
-        self._start_watch("testing")
+        self._start_watch(TESTING_PHASE)
         return "OK"
 
     def stop_testing(self) -> str:
@@ -277,10 +278,10 @@ class Session:
         if self.state is not State.TESTING:
             raise self._refuse("stop testing")
         self._stop_watch()
-        self.record.phases["testing"].append(_stamp())
+        self.record.phases[TESTING_PHASE].append(_stamp())
         self._settle()
-        samples = self._collect("testing")
-        self.record.phases["testing"].append(_stamp())
+        samples = self._collect(TESTING_PHASE)
+        self.record.phases[TESTING_PHASE].append(_stamp())
         self.state = State.TESTING_DONE
         if not any(samples):
             raise SessionError("the analyzer returned no testing samples")
@@ -363,7 +364,7 @@ class Session:
         if reason is not None:
             level = logging.ERROR if failed else logging.WARNING
             self.log.log(level, "Session %s dropped: %s", self.info.session_id, reason)
-        running = {State.RANGING: "ranging", State.TESTING: "testing"}.get(self.state)
+        running = {State.RANGING: RANGING_PHASE, State.TESTING: TESTING_PHASE}.get(self.state)
         if running is not None:
             try:
                 self.record.phases[running].append(_stamp())
