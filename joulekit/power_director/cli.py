@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
-from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.power_director.director.limits import ConnectionLimits
+from joulekit.power_director.service import serve
 from joulekit.session.config import (
     COMPLIANT_SETTLE_SECONDS,
     DirectorConfig,
     load_config,
     parse_listen,
 )
-from joulekit.session.logs import SERVER_FORMAT
 from joulekit.validate import float_arg
 
 
@@ -141,43 +138,7 @@ def build_config(args: argparse.Namespace) -> DirectorConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from joulekit.analyzers.factories import UrlFactory, make_factories
-    from joulekit.power_director.director.server import Director
-
-    config = build_config(args)
-    limits = build_limits(args)
-    log = logging.getLogger("joulekit.director")
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter(SERVER_FORMAT))
-    log.addHandler(console)
-    for warning in config.warnings:
-        log.warning("%s", warning)
-    if not config.settle_is_compliant:
-        log.warning(
-            "Settle wait is %g s instead of %g s: results are not valid for submission",
-            config.settle_seconds, COMPLIANT_SETTLE_SECONDS,
-        )  # fmt: skip
-
     def announce(host: str, port: int) -> None:
         print(f"joulekit director: listening on {host}:{port}", flush=True)
 
-    director = Director(config, [], log, on_listen=announce, limits=limits)
-    director.factories = list(make_factories(config, log, director.output_dir))
-    for factory in director.factories:
-        if isinstance(factory, UrlFactory):
-            factory.probe()
-    if config.output_dir is not None:
-        file_handler = logging.FileHandler(Path(config.output_dir) / "director.log")
-    else:
-        file_handler = logging.FileHandler(director.output_dir / "director.log")
-    file_handler.setFormatter(logging.Formatter(SERVER_FORMAT))
-    log.addHandler(file_handler)
-
-    signals.install()  # SIGTERM/SIGHUP: end the session, write its files, exit 143/129
-    try:
-        director.serve_forever()
-    finally:
-        file_handler.close()
-    return 0
+    return serve(build_config(args), build_limits(args), on_listen=announce)
