@@ -43,7 +43,7 @@ LAYERS: dict[str, float] = {
 DIRECTOR = "power_director"
 DIRECTOR_IMPORTERS = frozenset({DIRECTOR, "cli"})
 #: names of ``joulekit/__init__.py`` any module may read: package metadata, no dependency
-PACKAGE_METADATA = frozenset({"__version__"})
+PACKAGE_METADATA = frozenset({"__version__", "__file__", "__path__"})
 
 _REASON = re.compile(r"#(?!\s*(noqa|type:\s*ignore)\b[^#]*$)\s*\S.*\w{3}")
 
@@ -59,10 +59,27 @@ def _is_part(name: str) -> bool:
     return name in LAYERS or (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").is_file()
 
 
+def _reads_metadata_only(module: Module) -> bool:
+    """``import joulekit`` used only for ``joulekit.__file__``/``__version__``."""
+    used = {
+        n.attr
+        for n in ast.walk(module.tree)
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "joulekit"
+    }
+    return used <= PACKAGE_METADATA
+
+
 def _targets(module: Module, node: ast.Import | ast.ImportFrom) -> list[str]:
     """The house parts an import statement reaches."""
     if isinstance(node, ast.Import):
-        return [p for a in node.names if (p := _part_of(a.name)) is not None]
+        parts = [p for a in node.names if (p := _part_of(a.name)) is not None]
+        if any(a.name == "joulekit" and a.asname is None for a in node.names) and (
+            _reads_metadata_only(module)
+        ):
+            parts.remove("__init__")
+        return parts
     base = node.module or ""
     if node.level:
         package = module.name.split(".")
@@ -163,9 +180,15 @@ def test_the_guard_sees_wrong_imports() -> None:
         "from .. import api\n"
         "from . import progress\n"
         "from joulekit import __version__, signals\n"
+        "import joulekit\n"
+        "V = joulekit.__version__\n"
     ))
     assert [f.split(": ", 1)[1].split(" (")[0] for f in layer_findings(m)] == [
         "run imports power_director", "run imports cli", "run imports api",
+    ]
+    reexport = _module("joulekit.run.y", "import joulekit\nM = joulekit.measure\n")
+    assert layer_findings(reexport) == [
+        "joulekit/run/y.py:1: run imports __init__ (an upward or sideways import)"
     ]
     peer = _module("joulekit.checker.x", "from joulekit.loadgen import settings\n")
     assert layer_findings(peer) == [
