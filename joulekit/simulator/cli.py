@@ -11,12 +11,8 @@ director passes no extra flags.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import errno
 import os
-import signal
-import socket
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -27,11 +23,8 @@ from joulekit.errors import EXIT_USER_ERROR, UserError
 from joulekit.inputs import port_arg
 from joulekit.simulator.faults import parse_faults
 from joulekit.simulator.load import parse_load
-from joulekit.simulator.server import (
-    PtdSimulator,
-    SimulatorConfig,
-    SimulatorStartError,
-)
+from joulekit.simulator.process import serve
+from joulekit.simulator.server import SimulatorConfig
 
 ENV_FAULTS = "JOULEKIT_PTD_FAULTS"
 ENV_LOAD = "JOULEKIT_PTD_LOAD"
@@ -145,46 +138,9 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     )
 
 
-async def _serve(config: SimulatorConfig) -> int:
-    sim = PtdSimulator(config)
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await sim.start()
-    except SimulatorStartError as err:
-        await sim.close()
-        print(f"joulekit-ptd: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        await sim.close()
-        raise _start_error(config, err) from None
-    try:
-        await stop.wait()
-    finally:
-        sim.log("Shutting down (signal)")
-        await sim.close()
-    return 0
-
-
-def _start_error(config: SimulatorConfig, err: OSError) -> UserError:
-    """What stopped the simulator from starting, in words the user can act on."""
-    if err.filename is not None:
-        return UserError(f"cannot write the -l file {err.filename}: {err.strerror}")
-    if isinstance(err, socket.gaierror):
-        return UserError(f"cannot listen on {config.host}: {err.strerror}; give an address "
-                         "of this host with --host")
-    if err.errno == errno.EADDRINUSE or "address already in use" in str(err):
-        return UserError(f"cannot listen on {config.host}:{config.port}: the port is taken; "
-                         "another PTDaemon or simulator probably holds it: pick another with -p")
-    return UserError(f"cannot listen on {config.host}:{config.port}: {err.strerror or err}")
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the simulator in the foreground until SIGTERM/SIGINT."""
-    return asyncio.run(_serve(config_from_args(args)))
+    return serve(config_from_args(args))
 
 
 def register(subparsers: Any) -> None:
