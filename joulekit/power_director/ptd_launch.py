@@ -203,23 +203,36 @@ def main(args: argparse.Namespace) -> int:
             "give the PTDaemon command line after '--', for example "
             "joulekit ptd-launch -- ./ptd -l log.txt -p 8888 49 /dev/ttyUSB0"
         )
-    host = args.listen[0]
-    port = parse_port(args.listen[1], "--listen PORT", allow_zero=True)
-    console_path = args.console or default_console_path()
+    return launch_and_serve(
+        argv,
+        args.console or default_console_path(),
+        args.listen[0],
+        parse_port(args.listen[1], "--listen PORT", allow_zero=True),
+        echo=None if args.quiet else sys.stdout.buffer,
+        kill_after=args.kill_after,
+    )
+
+
+def launch_and_serve(
+    argv: list[str],
+    console_path: Path,
+    host: str,
+    port: int,
+    *,
+    echo: IO[bytes] | None,
+    kill_after: float,
+) -> int:
+    """Run PTDaemon until it exits or a stop signal comes; its exit code, or 128 + signal.
+
+    Status lines (what runs, where the console is served, how it ended) go to stderr.
+    """
     stopped: list[int] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stopped.append(signum)
         launch.stop()
 
-    launch = Launch(
-        argv,
-        console_path,
-        host,
-        port,
-        echo=None if args.quiet else sys.stdout.buffer,
-        kill_after=args.kill_after,
-    )
+    launch = Launch(argv, console_path, host, port, echo=echo, kill_after=kill_after)
     previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
     ptd_port = _ptd_port(argv)
     print(
