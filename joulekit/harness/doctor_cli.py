@@ -15,16 +15,16 @@ from typing import Any
 
 from rich.console import Console
 
-from joulekit.errors import UserError
-from joulekit.harness.doctor.options import (
+from joulekit.doctor.options import (
     DEFAULT_LINE_VOLTS,
     DEFAULT_PHASE_SECONDS,
     DEFAULT_POWER_FACTOR,
     DoctorOptions,
 )
-from joulekit.harness.doctor.plan import run_doctor
-from joulekit.harness.doctor.report import render_table, to_json
-from joulekit.harness.doctor.result import exit_code
+from joulekit.doctor.plan import run_doctor
+from joulekit.doctor.report import render_table, to_json
+from joulekit.doctor.result import exit_code
+from joulekit.errors import UserError
 from joulekit.inputs import port_arg
 from joulekit.session.protocol import DEFAULT_PORT
 

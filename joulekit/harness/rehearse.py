@@ -35,13 +35,13 @@ from pathlib import Path
 
 import psutil
 
+from joulekit.doctor.options import DoctorOptions
+from joulekit.doctor.plan import run_doctor
+from joulekit.doctor.result import CheckResult, Status
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.harness.client.options import ClientOptions, Workload
 from joulekit.harness.client.runner import run_client
-from joulekit.harness.doctor.options import DoctorOptions
-from joulekit.harness.doctor.plan import run_doctor
-from joulekit.harness.doctor.result import CheckResult, Status
 from joulekit.harness.local_director import director_argv
 from joulekit.inputs import read_ini
 from joulekit.session.config import load_config

@@ -12,7 +12,7 @@ from typing import Any
 from procutil import child_commands
 
 from joulekit.analyzers.base import Range, Ranges
-from joulekit.harness.doctor.ranges import Load, judge_ranges
+from joulekit.doctor.ranges import Load, judge_ranges
 from joulekit.meters.registry import MODELS
 
 from .inifiles import free_port, joulekit_ptd, silent_ptd, write_server_conf

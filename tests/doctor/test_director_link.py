@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from joulekit.harness.doctor.director_link import check_director_time
-from joulekit.harness.doctor.result import Status
+from joulekit.doctor.director_link import check_director_time
+from joulekit.doctor.result import Status
 
 from .fake_peers import TimeOnlyDirector
 

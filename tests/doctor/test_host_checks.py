@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from joulekit.harness.doctor.host import check_clock_step, check_loadgen
-from joulekit.harness.doctor.ports import check_port_free
-from joulekit.harness.doctor.result import Status
-from joulekit.harness.doctor.rounds import check_round
-from joulekit.harness.doctor.storage import LogEstimate, check_folders_apart, check_output_folder
+from joulekit.doctor.host import check_clock_step, check_loadgen
+from joulekit.doctor.ports import check_port_free
+from joulekit.doctor.result import Status
+from joulekit.doctor.rounds import check_round
+from joulekit.doctor.storage import LogEstimate, check_folders_apart, check_output_folder
 
 
 def _listener() -> socket.socket:

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from joulekit.harness.doctor.ntp import check_ntp_offset, split_host_port
-from joulekit.harness.doctor.result import Status
+from joulekit.doctor.ntp import check_ntp_offset, split_host_port
+from joulekit.doctor.result import Status
 
 from .ntp_responder import NtpResponder
 

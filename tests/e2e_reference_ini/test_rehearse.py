@@ -12,8 +12,8 @@ from doctor.ntp_responder import NtpResponder
 from procutil import child_commands
 
 from joulekit.checker.catalog import PROVENANCE
+from joulekit.doctor.result import Status
 from joulekit.errors import UserError
-from joulekit.harness.doctor.result import Status
 from joulekit.harness.rehearse import rehearse
 
 pytestmark = pytest.mark.timeout(300)
