@@ -33,7 +33,7 @@ from joulekit.doctor.rounds import allowed_ptd_versions
 from joulekit.doctor.runner import PlannedCheck, run_one
 from joulekit.errors import UserError
 from joulekit.meters.registry import model_for_device_type
-from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT
+from joulekit.rules import threshold
 from joulekit.rules.pack import RulePack
 from joulekit.session.config import DirectorConfig, PtdAnalyzerConfig
 
@@ -279,13 +279,13 @@ def _ranges(
         return error(
             check,
             title,
-            f"{basis}: {testing}, above the {UNCERTAINTY_LIMIT * 100:.0f} % limit even on the "
-            "best ranges",
+            f"{basis}: {testing}, above the {threshold('uncertainty_limit') * 100:.0f} % limit "
+            "even on the best ranges",
             f"this load is too small for a {model.name}; measure more of the system on this "
             "analyzer or use a meter with smaller ranges",
             **details,
         )
-    if verdict.now is not None and verdict.now > UNCERTAINTY_LIMIT:
+    if verdict.now is not None and verdict.now > threshold("uncertainty_limit"):
         # not a failure: ranging re-ranges the meter before testing; said so the reader
         # knows what a manual -V/-A run would need
         current += " (above the limit; ranging replaces these ranges)"

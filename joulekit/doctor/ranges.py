@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from joulekit.analyzers.base import Ranges
 from joulekit.meters.tables import MeterModel, pick_range
-from joulekit.meters.uncertainty import UNCERTAINTY_LIMIT, channel_uncertainty
-
-#: the director sets the testing current range to this multiple of the ranging maximum
-CURRENT_FACTOR = 1.1
+from joulekit.meters.uncertainty import channel_uncertainty
+from joulekit.rules import threshold
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,10 @@ class RangeVerdict:
     testing_amps: float | None
     testing: float | None
 
-    def over_limit(self, limit: float = UNCERTAINTY_LIMIT) -> bool:
-        return self.testing is None or self.testing > limit
+    def over_limit(self, limit: float | None = None) -> bool:
+        """Above ``limit`` (default: the catalog's uncertainty limit), or unknown."""
+        bound = threshold("uncertainty_limit") if limit is None else limit
+        return self.testing is None or self.testing > bound
 
 
 def _at(
@@ -66,7 +66,7 @@ def judge_ranges(model: MeterModel, load: Load, ranges: Ranges | None) -> RangeV
     if ranges is not None and ranges.volts.fixed_and_known and ranges.amps.fixed_and_known:
         now = _at(model, load, ranges.volts.value, ranges.amps.value)
     volts = pick_range(model.volt_ranges, load.volts)
-    amps = pick_range(model.amp_ranges, load.amps * CURRENT_FACTOR)
+    amps = pick_range(model.amp_ranges, load.amps * threshold("current_factor"))
     testing = _at(model, load, volts, amps) if volts and amps else None
     return RangeVerdict(now, volts, amps, testing)
 
