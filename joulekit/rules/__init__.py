@@ -10,11 +10,26 @@ round's threshold: a new round is a new folder of YAML, a new rule family a new 
 file, not new constants.
 """
 
-from joulekit.rules.detect import detect_round
+from typing import TYPE_CHECKING, Any
+
 from joulekit.rules.pack import RulePack, available_rounds, load_pack, round_key
 from joulekit.rules.power import MetricRule, PowerRules
 from joulekit.rules.rule_catalog import Catalog, Rule, Severity, load_catalog, pack_value
 from joulekit.rules.thresholds import Threshold, table_of, threshold, thresholds
+
+if TYPE_CHECKING:
+    from joulekit.rules.detect import detect_round
+
+
+def __getattr__(name: str) -> Any:
+    """``detect_round`` on first use: it reads result logs (formats.mllog, power_json),
+    which a part that only wants a threshold (every simulator process) need not import."""
+    if name == "detect_round":
+        from joulekit.rules.detect import detect_round  # reads logs: imported on first use
+
+        return detect_round
+    raise AttributeError(f"module 'joulekit.rules' has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog",

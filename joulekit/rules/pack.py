@@ -130,20 +130,42 @@ def _load_section(round_name: str, section: str, text: str) -> dict[str, Any]:
     return data
 
 
-@functools.lru_cache(maxsize=32)
-def load_pack(round_name: str) -> RulePack:
-    """Merge every ``<section>.yaml`` of the round's folder into one validated pack."""
+def dotted_get(data: Any, dotted: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``, or None where the path ends early."""
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _folder(round_name: str) -> Traversable:
     rounds = available_rounds()
     if round_name not in rounds:
         raise UserError(f"no rule pack for round {round_name!r}; known rounds: {', '.join(rounds)}")
-    folder = _root() / "packs" / round_name
+    return _root() / "packs" / round_name
+
+
+@functools.lru_cache(maxsize=64)
+def load_section(round_name: str, section: str) -> dict[str, Any]:
+    """One validated section of a round's pack (a named threshold needs only its own
+    section, not the whole pack)."""
+    entry = _folder(round_name) / f"{section}.yaml"
+    return _load_section(round_name, section, entry.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=32)
+def load_pack(round_name: str) -> RulePack:
+    """Merge every ``<section>.yaml`` of the round's folder into one validated pack."""
+    folder = _folder(round_name)
     sections: dict[str, dict[str, Any]] = {}
     source: dict[str, str] = {}
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
         section = entry.name.removesuffix(".yaml")
-        data = _load_section(round_name, section, entry.read_text(encoding="utf-8"))
+        data = load_section(round_name, section)
         sections[section] = data
         for ref, note in data.get("source", {}).items():
             source[f"{section}.{ref}"] = str(note)

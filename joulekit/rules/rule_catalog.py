@@ -21,7 +21,7 @@ from typing import Any, Generic, Literal, TypeVar
 import yaml
 
 from joulekit.errors import UserError
-from joulekit.rules.pack import RulePack, check_schema, round_key
+from joulekit.rules.pack import RulePack, check_schema, dotted_get, round_key
 
 Severity = Literal["error", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
@@ -71,12 +71,7 @@ class Rule:
 def pack_value(pack: RulePack, dotted: str) -> Any:
     """The value at ``<section>.<path>`` of a pack, or None."""
     section, _, path = dotted.partition(".")
-    node: Any = pack.sections.get(section, {})
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return dotted_get(pack.sections.get(section, {}), path)
 
 
 RuleT = TypeVar("RuleT", bound=Rule)

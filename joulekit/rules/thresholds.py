@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from joulekit.rules.pack import available_rounds, load_pack
-from joulekit.rules.rule_catalog import load_yaml, pack_value
+from joulekit.rules.pack import available_rounds, dotted_get, load_section
+from joulekit.rules.rule_catalog import load_yaml
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class Threshold:
             return self.value
         if not self.pack:
             raise KeyError(f"threshold {self.name} is a table; use table_of()")
-        pack = load_pack(round_name or available_rounds()[-1])
-        found: Any = pack_value(pack, self.pack)
+        name = round_name or available_rounds()[-1]
+        section, _, path = self.pack.partition(".")
+        found: Any = dotted_get(load_section(name, section), path)
         if not isinstance(found, int | float):
-            raise KeyError(f"round {pack.round} has no {self.pack} for threshold {self.name}")
+            raise KeyError(f"round {name} has no {self.pack} for threshold {self.name}")
         return float(found) * self.scale
 
 
