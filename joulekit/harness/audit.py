@@ -28,7 +28,9 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.formats.layout import LATENCY_SCENARIOS
 from joulekit.harness.outcome import ACCURACY, DETAIL, METRIC_KEYS, SUMMARY, read_detail_keys
+from joulekit.rules import table_of, threshold
 
 #: compliance tests joulekit can run, and the audit settings LoadGen reads for each
 #: (``*.*`` applies to every model and scenario). TEST01's sampling target is the
@@ -52,13 +54,6 @@ COMPLIANCE_TESTS: tuple[str, ...] = tuple(AUDIT_CONFIGS)
 #: responses TEST01 logs per benchmark (the rest: the default)
 SAMPLING_TARGETS = {"resnet": 4096, "resnet50": 4096}
 DEFAULT_SAMPLING_TARGET = 1024
-#: performance bands
-THRESHOLD = 0.10
-RELAXED_THRESHOLD = 0.20
-#: latency (ns) at or under which the relaxed band applies
-RELAXED_LATENCY_NS = {"SingleStream": 200_000, "MultiStream": 1_600_000}
-#: scenarios whose metric is a latency (smaller is faster)
-LATENCY_SCENARIOS = ("SingleStream", "MultiStream")
 
 
 def parse_compliance(text: str) -> tuple[str, ...]:
@@ -121,21 +116,22 @@ def verify_performance(test: str, reference: Path, audited: Path) -> Verdict:
         return fail("the Server target latency differs from the reference's")
     if ref is None or score is None or ref <= 0:
         return fail(f"no {METRIC_KEYS.get(scenario, ('metric',))[0]} in the logs")
-    threshold = THRESHOLD
-    if ref <= RELAXED_LATENCY_NS.get(scenario, -1):
-        threshold = RELAXED_THRESHOLD
+    # the bands of the compliance rules (rules/catalog/thresholds.yaml)
+    band = threshold("audit_performance_band")
+    if ref <= table_of("audit_relaxed_latency_ns").get(scenario, -1):
+        band = threshold("audit_relaxed_band")
     lines += [f"scenario = {scenario}", f"reference score = {ref:g}",
-              f"test score = {score:g}", f"allowed band = {threshold:.0%}"]
+              f"test score = {score:g}", f"allowed band = {band:.0%}"]
     latency = scenario in LATENCY_SCENARIOS
     if test == "TEST04":
         # faster: a lower latency, or a higher throughput
         faster = (ref - score) / ref if latency else (score - ref) / ref
         lines.append(f"audit run faster by {faster:+.2%}")
-        ok = faster <= threshold
+        ok = faster <= band
     else:
         delta = (score - ref) / ref
         lines.append(f"difference {delta:+.2%}")
-        ok = abs(delta) <= threshold
+        ok = abs(delta) <= band
     return Verdict(ok, "\n".join([*lines, "TEST PASS" if ok else "TEST FAIL"]) + "\n")
 
 

@@ -48,10 +48,12 @@ from typing import Literal
 
 import numpy as np
 
+from joulekit.rules import threshold
+
 InstrumentBasis = Literal["recorded", "limit", "none"]
 
-#: the rules' per-sample limit on the analyzer's Watts uncertainty (1 %)
-UNCERTAINTY_LIMIT = 0.01
+#: the rules' per-sample limit on the analyzer's Watts uncertainty (the catalog's)
+UNCERTAINTY_LIMIT = threshold("uncertainty_limit")
 #: half-width of the quantisation of an MM-DD-YYYY HH:MM:SS.mmm timestamp, in s
 TIMESTAMP_HALF_WIDTH_S = 0.0005
 

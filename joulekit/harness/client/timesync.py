@@ -18,8 +18,10 @@ import ntplib
 
 from joulekit.errors import UserError
 from joulekit.inputs import parse_address
+from joulekit.rules import load_pack, threshold
 
-DEFAULT_LIMIT_MS = 400.0
+#: the client's own offset limit (rules/catalog/thresholds.yaml)
+DEFAULT_LIMIT_MS = threshold("client_max_offset_ms")
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,8 @@ def limit_from_pack(round_name: str | None, log: logging.Logger) -> float:
     if round_name is None:
         return DEFAULT_LIMIT_MS
     try:
-        from joulekit.rules.pack import load_pack
-
         time_sync = load_pack(round_name).power.get("time_sync", {})
-    except (ImportError, UserError) as err:
+    except UserError as err:
         log.warning("No rule pack for %s (%s); using %g ms", round_name, err, DEFAULT_LIMIT_MS)
         return DEFAULT_LIMIT_MS
     if "client_max_offset_ms" in time_sync:
