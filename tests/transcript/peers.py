@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import threading
 import tty
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -186,33 +187,32 @@ class ScriptedTcpPeer:
 class ScriptedPty:
     """A serial meter stand-in behind a real pty: LF-terminated lines, replies from a script.
 
-    ``tail`` answers commands once the script is over (a sampling loop that keeps
-    polling until the test stops it): it maps a command to its reply, and any other
-    command is an error.
+    ``idle`` answers commands that may come any number of times between steps (a
+    sampling loop polling the meter's update flag while nothing is due): a command that
+    is not the script's next one but is in ``idle`` gets that reply and consumes no step.
+    :attr:`log` lists every command with whether the script or ``idle`` answered it.
     """
 
     def __init__(
         self,
         steps: Sequence[Step],
         *,
-        tail: Callable[[str], str | None] | None = None,
+        idle: Mapping[str, str] | None = None,
         timeout: float = 10.0,
     ) -> None:
         self.script = _Script(steps)
-        self.tail = tail
+        self.idle = dict(idle or {})
         self.timeout = timeout
         self.master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
         self.received = b""
-        self.after_script: list[str] = []
+        self.log: list[tuple[str, bool]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="scripted-pty", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        import select  # only the pty peer polls its descriptor
-
         buffer = b""
         while not self._stop.is_set():
             ready, _, _ = select.select([self.master], [], [], 0.05)
@@ -230,21 +230,29 @@ class ScriptedPty:
                     return
 
     def _answer(self, command: str) -> bool:
-        if self.script.done.is_set() and self.tail is not None:
-            reply: Reply = self.tail(command)
-            self.after_script.append(command)
-            if reply is None and command.endswith("?"):
-                self.script.errors.append(f"unexpected query after the script: {command!r}")
-                return False
+        script = self.script
+        upcoming = script.steps[script.index][0] if script.index < len(script.steps) else None
+        reply: Reply
+        if command != upcoming and command in self.idle:
+            reply = self.idle[command]
+            self.log.append((command, False))
         else:
             try:
-                reply = self.script.answer(command)
+                reply = script.answer(command)
             except ScriptMismatch:
                 return False
+            self.log.append((command, True))
         payload = "".join(line + "\n" for line in _lines(reply)).encode("ascii")
         if payload:
             os.write(self.master, payload)
         return True
+
+    def scripted(self) -> list[str]:
+        """The commands the script answered, in order."""
+        return [command for command, by_script in self.log if by_script]
+
+    def idled(self) -> list[str]:
+        return [command for command, by_script in self.log if not by_script]
 
     def check(self) -> None:
         self.script.check()

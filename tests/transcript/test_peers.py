@@ -66,22 +66,27 @@ def test_tcp_peer_drop_cuts_the_connection_and_the_script_goes_on() -> None:
     assert peer.received == [b"RL\r\n", b"Hello\r\n"]
 
 
-def test_pty_peer_answers_lf_lines_and_its_tail() -> None:
-    with ScriptedPty([("*IDN?", "YOKOGAWA,WT310E,X,F1"), ("*CLS", None)],
-                     tail=lambda c: "0" if c == ":STAT:EESR?" else None) as peer:
+def test_pty_peer_answers_lf_lines_and_idle_polls() -> None:
+    steps = [("*IDN?", "YOKOGAWA,WT310E,X,F1"), ("*CLS", None), (":STAT:EESR?", "1")]
+    with ScriptedPty(steps, idle={":STAT:EESR?": "0"}) as peer:
         fd = os.open(peer.path, os.O_RDWR | os.O_NOCTTY)
         try:
             os.write(fd, b"*IDN?\n")
             assert _read_line(fd) == b"YOKOGAWA,WT310E,X,F1\n"
-            os.write(fd, b"*CLS\n:STAT:EESR?\n")
+            os.write(fd, b":STAT:EESR?\n")  # not the next step (*CLS): an idle poll
             assert _read_line(fd) == b"0\n"
+            os.write(fd, b"*CLS\n:STAT:EESR?\n")
+            assert _read_line(fd) == b"1\n"
+            peer.check()
             os.write(fd, b":NUM:NORM:VAL?\n")
             peer._thread.join(5)
         finally:
             os.close(fd)
-        with pytest.raises(AssertionError, match=r"unexpected query after the script"):
+        with pytest.raises(AssertionError, match=r"command ':NUM:NORM:VAL\?' after the end"):
             peer.check()
-    assert peer.received == b"*IDN?\n*CLS\n:STAT:EESR?\n:NUM:NORM:VAL?\n"
+    assert peer.received == b"*IDN?\n:STAT:EESR?\n*CLS\n:STAT:EESR?\n:NUM:NORM:VAL?\n"
+    assert peer.scripted() == ["*IDN?", "*CLS", ":STAT:EESR?"]
+    assert peer.idled() == [":STAT:EESR?"]
 
 
 def _read_line(fd: int) -> bytes:
