@@ -78,7 +78,7 @@ def test_package_of_a_file_and_of_a_broken_project(junk: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(("rules", "show"), "the following arguments are required: round"),
+    [(("rules", "show", "PWR001", "--section", "power"), "--section selects a section"),
      (("rules", "bogus"), "invalid choice: 'bogus'"),
      (("rules", "show", "v9.9"), "no rule pack for round 'v9.9'"),
      (("nosuchcmd",), "unknown command 'nosuchcmd'")],
