@@ -26,6 +26,7 @@ WT330_2CH = (
     "YokogawaWT330_multichannel,1000,1,1,1,1,0,0,1,version=1.9.2-3976349f-20201208,"
     "OS=Windows 8 / Server 2012,mode=power,1,1,2,0,0,no_cal_date,YOKOGAWA;WT333E;C2WL21005V;F1.04"
 )
+WT330_3CH = WT330_2CH.replace(",mode=power,1,1,2,", ",mode=power,1,1,3,", 1)
 DC_WT310E = WT310E.replace("YokogawaWT310E,", "DCYokogawaWT310E,", 1)
 GO = "Starting untimed measurement, maximum 500000 samples at {ms}ms with 0 rampup samples"
 STOPPING = "Stopping untimed measurement"
@@ -155,15 +156,19 @@ def test_dc_rl_unknown_too_is_one_error() -> None:
 
 
 def test_multichannel_sums_the_configured_channels() -> None:
+    """Channels 1 and 2 of a three-input WT333E are summed; the unused third input (0 W,
+    0 A) neither adds watts nor makes the uncertainty unknown."""
     stamps = _times(2, 1000)
     lines = [
         f"Time,{t},Watts,141.980000,Volts,-1.000000,Amps,-1.000000,PF,-1.000000,"
         "Ch1,Watts,77.600000,Volts,119.130000,Amps,0.748800,PF,0.869900,"
-        "Ch2,Watts,64.380000,Volts,121.380000,Amps,0.748900,PF,0.708300"
+        "Ch2,Watts,64.380000,Volts,121.380000,Amps,0.748900,PF,0.708300,"
+        "Ch3,Watts,0.000000,Volts,0.000000,Amps,0.000000,PF,0.000000"
         for t in stamps
     ]
+    ranges = "Ranges," + ",".join(["0,20.000000,0,300.000000"] * 4)
     steps = [
-        *_open_steps(WT330_2CH, "Ranges,0,20.000000,0,300.000000,0,20.000000,0,300.000000"),
+        *_open_steps(WT330_3CH, ranges),
         ("Go,1000,0,mc", GO.format(ms=1000)),
         ("Stop", STOPPING),
         ("RL,*,*", ["Last 2 samples", *lines]),
@@ -171,7 +176,7 @@ def test_multichannel_sums_the_configured_channels() -> None:
         *_restore_steps(),
     ]
     with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer, channels=(2,))
+        a = _analyzer(peer, channels=(1, 2))
         a.open()
         a.start(1000, "mc")
         samples = a.stop()
@@ -179,9 +184,36 @@ def test_multichannel_sums_the_configured_channels() -> None:
         peer.check()
     assert peer.received == [_wire(steps)]
     s = samples[0]
-    assert a.identify().channels == 2 and len(s.channels) == 2
-    assert (s.watts, s.volts, s.amps, s.pf) == (64.38, -1.0, -1.0, -1.0)  # channel 2 only
+    assert a.identify().channels == 3 and len(s.channels) == 3
+    assert (s.watts, s.volts, s.amps, s.pf) == (141.98, -1.0, -1.0, -1.0)
     assert s.channels[0].watts == 77.6 and s.channels[1].pf == 0.7083
+    assert s.channels[2].watts == 0.0 and s.uncertainty is not None
+    assert "uncertainty_unknown" not in s.flags
+
+
+def test_multichannel_with_one_channel_configured_takes_that_channel() -> None:
+    line = (
+        f"Time,{_times(1, 1000)[0]},Watts,141.980000,Volts,-1.000000,Amps,-1.000000,PF,-1.000000,"
+        "Ch1,Watts,77.600000,Volts,119.130000,Amps,0.748800,PF,0.869900,"
+        "Ch2,Watts,64.380000,Volts,121.380000,Amps,0.748900,PF,0.708300"
+    )
+    steps = [
+        *_open_steps(WT330_2CH, "Ranges,0,20.000000,0,300.000000,0,20.000000,0,300.000000"),
+        ("Go,1000,0,mc", GO.format(ms=1000)),
+        ("Stop", STOPPING),
+        ("RL,*,*", ["Last 1 samples", line]),
+        *_stats_steps(1),
+        *_restore_steps(),
+    ]
+    with ScriptedTcpPeer(steps) as peer:
+        a = _analyzer(peer, channels=(2,))
+        a.open()
+        a.start(1000, "mc")
+        (s,) = a.stop()
+        a.close()
+        peer.check()
+    assert a.identify().channels == 2
+    assert (s.watts, s.volts, s.amps, s.pf) == (64.38, -1.0, -1.0, -1.0)
 
 
 def test_busy_stop_is_asked_again() -> None:
