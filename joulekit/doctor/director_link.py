@@ -14,7 +14,6 @@ import time
 
 from joulekit.doctor.result import CheckResult, error, ok, warning
 from joulekit.errors import UserError
-from joulekit.harness.client.timesync import director_offset, limit_from_pack
 from joulekit.session.protocol import (
     CLIENT_MAGIC,
     SERVER_MAGIC,
@@ -24,6 +23,7 @@ from joulekit.session.protocol import (
     connect,
     parse_time_reply,
 )
+from joulekit.session.timesync import director_offset, limit_from_pack
 
 TITLE = "client ↔ director time"
 #: how many ``time`` exchanges to make; the one with the shortest round trip is kept

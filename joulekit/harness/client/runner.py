@@ -28,11 +28,6 @@ from joulekit.harness.client.link import Link
 from joulekit.harness.client.loadgen_logs import check_dirs, copy_logs, find_log
 from joulekit.harness.client.options import ClientOptions, ClientResult, WorkloadContext
 from joulekit.harness.client.peer_names import check_session_name, target_inside
-from joulekit.harness.client.timesync import (
-    director_offset,
-    limit_from_pack,
-    ntp_offset,
-)
 from joulekit.harness.client.workload import describe, run_workload
 from joulekit.session import protocol as p
 from joulekit.session.clock import step_clock
@@ -42,6 +37,11 @@ from joulekit.session.provenance import (
     joulekit_block,
     source_hashes,
     timezone_offset,
+)
+from joulekit.session.timesync import (
+    director_offset,
+    limit_from_pack,
+    ntp_offset,
 )
 
 PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
