@@ -11,6 +11,7 @@ clocks really are apart.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,8 +56,6 @@ def ntp_offset(
     ntplib measures against the system clock; an injected ``clock`` shifts the result by
     its own difference from the system clock, as if the machine's clock were that one.
     """
-    import time
-
     host, port = parse_address(server, 123, "NTP server")
     try:
         response = ntplib.NTPClient().request(host, version=4, port=port, timeout=timeout)
