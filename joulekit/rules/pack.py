@@ -104,13 +104,18 @@ def check_schema(data: Any, schema_name: str, where: str) -> None:
         raise UserError(f"{where} fails its schema at {at}: {first.message}")
 
 
-def _has_path(data: Any, dotted: str) -> bool:
+def _walk(data: Any, dotted: str) -> tuple[bool, Any]:
+    """(found, value) at ``"a.b"`` of nested mappings."""
     node = data
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            return False
+            return False, None
         node = node[part]
-    return True
+    return True, node
+
+
+def _has_path(data: Any, dotted: str) -> bool:
+    return _walk(data, dotted)[0]
 
 
 def _load_section(round_name: str, section: str, text: str) -> dict[str, Any]:
@@ -132,12 +137,7 @@ def _load_section(round_name: str, section: str, text: str) -> dict[str, Any]:
 
 def dotted_get(data: Any, dotted: str) -> Any:
     """``data["a"]["b"]`` for ``"a.b"``, or None where the path ends early."""
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return _walk(data, dotted)[1]
 
 
 def _folder(round_name: str) -> Traversable:
