@@ -14,6 +14,7 @@ from typing import Any
 from joulekit.checker.inference_power.runner import find_results
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.formats.atomic import atomic_write_text
+from joulekit.formats.layout import PERFORMANCE
 from joulekit.inputs import prepare_output_dir
 from joulekit.insight.collect import collect
 from joulekit.insight.html import render
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
 
 def label_for(root: Path, perf_dir: Path) -> str:
     """A short name of a result: its folder relative to the report's root."""
-    result_dir = perf_dir.parent if perf_dir.name == "performance" else perf_dir
+    result_dir = perf_dir.parent if perf_dir.name == PERFORMANCE else perf_dir
     try:
         rel = result_dir.resolve().relative_to(root.resolve())
     except ValueError:

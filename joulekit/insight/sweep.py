@@ -26,6 +26,7 @@ import pandas as pd
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
+from joulekit.formats.layout import OFFLINE, ResultPaths
 from joulekit.formats.mllog import read_detail
 from joulekit.harness.measure import RunConfig, RunOutcome, check_config, nothing_measured
 from joulekit.insight.power_limit import power_limit
@@ -65,7 +66,7 @@ class SweepSpec:
 
     grid: dict[str, tuple[float, ...]]
     sut: str = "demo"
-    scenario: str = "Offline"
+    scenario: str = OFFLINE
     duration_ms: int = 12_000
     settle_s: float = 1.0
     director: str | None = None
@@ -150,7 +151,7 @@ def row_from_outcome(
     for column in LATENCY_KEYS:
         row[column] = math.nan
     if outcome.result_dir is not None:
-        detail = read_detail(outcome.result_dir / "run_1" / "mlperf_log_detail.txt")
+        detail = read_detail(ResultPaths(outcome.result_dir).run_1_detail)
         for column, key in LATENCY_KEYS.items():
             value = _ms(detail.get(key))
             if value is not None:

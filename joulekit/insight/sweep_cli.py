@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
+from joulekit.formats.layout import OFFLINE
 from joulekit.insight.recommend import knobs_of
 from joulekit.insight.sweep import SweepProgress, SweepSpec, run_sweep
 from joulekit.insight.table import ENERGY, STATUS, knob_label
@@ -63,7 +64,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--gpu", type=int_arg(minimum=0, maximum=1023), default=0,
                         help="NVML index for --power-limit-w")
     parser.add_argument("--sut", default="demo", help="SUT as 'joulekit run --sut' takes it")
-    parser.add_argument("--scenario", default="Offline")
+    parser.add_argument("--scenario", default=OFFLINE)
     parser.add_argument(
         "--duration-s",
         type=float_arg(positive=True, maximum=7 * 86400.0),

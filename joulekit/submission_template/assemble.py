@@ -14,12 +14,29 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.formats.layout import (
+    ACCURACY,
+    MEASUREMENTS,
+    MEASUREMENTS_JSON,
+    PERFORMANCE,
+    PHASE_DIRS,
+    PHASE_EXTRAS,
+    POWER,
+    README_MD,
+    RESULTS,
+    RUN_1,
+    SCENARIOS,
+    USER_CONF,
+    Layout,
+    ResultPaths,
+    compliance_folder,
+    is_compliance_test,
+    measurements_folder,
+    result_folder,
+)
 from joulekit.formats.mllog import read_detail
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.template import template_text
-
-_SCENARIO_DIRS = {"SingleStream": "SingleStream", "MultiStream": "MultiStream",
-                  "Offline": "Offline", "Server": "Server", "Interactive": "Interactive"}
 
 
 @dataclass(frozen=True)
@@ -29,11 +46,11 @@ class Measured:
 
     @property
     def performance(self) -> Path:
-        if (self.source / "performance" / "run_1").is_dir():
-            return self.source / "performance"
-        if (self.source / "run_1").is_dir():
+        if (self.source / PERFORMANCE / RUN_1).is_dir():
+            return self.source / PERFORMANCE
+        if (self.source / RUN_1).is_dir():
             return self.source
-        raise UserError(f"{self.source} holds no performance/run_1 (nor run_1/) folder",
+        raise UserError(f"{self.source} holds no {PERFORMANCE}/{RUN_1} (nor {RUN_1}/) folder",
                         hint="give a 'joulekit run' output or a client output folder")
 
 
@@ -48,17 +65,12 @@ def parse_result_arg(text: str) -> Measured:
 
 
 def scenario_of(measured: Measured) -> str:
-    detail = read_detail(measured.performance / "run_1" / "mlperf_log_detail.txt")
-    scenario = detail.scenario
-    if scenario not in _SCENARIO_DIRS:
-        raise UserError(f"{measured.performance}/run_1/mlperf_log_detail.txt names no scenario "
+    detail_log = ResultPaths(measured.performance).run_1_detail
+    scenario = read_detail(detail_log).scenario
+    if scenario not in SCENARIOS:
+        raise UserError(f"{detail_log} names no scenario "
                         "(effective_scenario); is it a LoadGen detail log?")
-    return _SCENARIO_DIRS[scenario]
-
-
-#: files a director leaves in a phase folder that a submission's ``run_1/`` and
-#: ``ranging/`` do not hold (they hold exactly the summary, detail and spl.txt)
-PHASE_EXTRAS = frozenset({"ptd_out.txt"})
+    return scenario
 
 
 def _copytree(src: Path, dst: Path) -> None:
@@ -68,7 +80,9 @@ def _copytree(src: Path, dst: Path) -> None:
 
 
 def _phase_extras(folder: str, names: list[str]) -> set[str]:
-    if Path(folder).name not in ("run_1", "ranging"):
+    # files a director leaves in a phase folder that a submission's phase folders do not
+    # hold (they hold exactly the summary, detail and spl.txt)
+    if Path(folder).name not in PHASE_DIRS.values():
         return set()
     return {n for n in names if n in PHASE_EXTRAS}
 
@@ -89,31 +103,32 @@ def assemble(project: Project, measured: list[Measured], pack: dict[str, Any]) -
         if (m.benchmark, scenario) in seen:
             raise UserError(f"two results for {m.benchmark} {scenario}; give one per scenario")
         seen.add((m.benchmark, scenario))
-        result = sub / "results" / project.system / m.benchmark / scenario
-        _copy_performance(m.performance, result / "performance")
-        if (m.source / "accuracy").is_dir():
-            _copytree(m.source / "accuracy", result / "accuracy")
+        result = result_folder(sub, project.system, m.benchmark, scenario)
+        _copy_performance(m.performance, result / PERFORMANCE)
+        if (m.source / ACCURACY).is_dir():
+            _copytree(m.source / ACCURACY, result / ACCURACY)
         v6 = pack["layout"] == "v6"
-        meas = result if v6 else sub / "measurements" / project.system / m.benchmark / scenario
-        comp = result if v6 else sub / "compliance" / project.system / m.benchmark / scenario
+        layout: Layout = "v6" if v6 else "legacy"
+        meas = measurements_folder(sub, project.system, m.benchmark, scenario, layout)
+        comp = compliance_folder(sub, project.system, m.benchmark, scenario, layout)
         for test in sorted(p for p in m.source.iterdir() if p.is_dir()
-                           and p.name.startswith("TEST")):
+                           and is_compliance_test(p.name)):
             _copytree(test, comp / test.name)
         meas.mkdir(parents=True, exist_ok=True)
         values = {"benchmark": m.benchmark, "scenario": scenario, "system": project.system,
                   "round": project.round, "implementation": project.implementation}
-        for name in ("README.md", "user.conf"):
+        for name in (README_MD, USER_CONF):
             own = m.source / name
             text = own.read_text(encoding="utf-8") if own.is_file() else \
                 _project_template(project, name, values)
             (meas / name).write_text(text, encoding="utf-8")
-        json_name = "measurements.json" if v6 else \
+        json_name = MEASUREMENTS_JSON if v6 else \
             f"{project.system}_{project.implementation}_{scenario}.json"
-        (meas / json_name).write_text(_project_template(project, "measurements.json", values),
+        (meas / json_name).write_text(_project_template(project, MEASUREMENTS_JSON, values),
                                       encoding="utf-8")
-        if (result / "performance" / "power").is_dir():
-            docs = sub / "results" / project.system if v6 else \
-                sub / "measurements" / project.system
+        if (result / PERFORMANCE / POWER).is_dir():
+            docs = sub / RESULTS / project.system if v6 else \
+                sub / MEASUREMENTS / project.system
             for name in ("analyzer_table.md", "power_settings.md"):
                 if not (docs / name).is_file():
                     (docs / name).write_text(_project_template(project, name, values),

@@ -13,8 +13,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from joulekit.formats.layout import MEASUREMENTS_JSON, README_MD, USER_CONF
+
 #: files under templates/ that package copies next to every result
-RESULT_TEMPLATES = ("README.md", "user.conf", "measurements.json", "analyzer_table.md",
+RESULT_TEMPLATES = (README_MD, USER_CONF, MEASUREMENTS_JSON, "analyzer_table.md",
                     "power_settings.md")
 
 

@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
+from joulekit.formats.layout import ACCURACY, ACCURACY_LOG, ACCURACY_TXT, is_compliance_test
+from joulekit.rules import threshold
 
 KEEP = 4096
-LIMIT = 10 * 1024
 _HASH = re.compile(r"^hash=[0-9a-fA-F]{64}\s*$", re.MULTILINE)
 #: compliance tests whose accuracy/ folder is truncated too
 TRUNCATED_TESTS = ("TEST01", "TEST06", "TEST07", "TEST09")
@@ -30,19 +31,20 @@ def sha256_of(path: Path) -> str:
 
 def truncate_accuracy_folder(folder: Path) -> bool:
     """Hash and truncate one ``accuracy/`` folder in place; True when it changed."""
-    log = folder / "mlperf_log_accuracy.json"
-    acc = folder / "accuracy.txt"
+    log = folder / ACCURACY_LOG
+    acc = folder / ACCURACY_TXT
     if not log.is_file():
         return False
     text = acc.read_text(encoding="utf-8", errors="replace") if acc.is_file() else ""
     hashed = _HASH.search(text) is not None
     size = log.stat().st_size
-    if hashed and size <= LIMIT:
+    limit = threshold("accuracy_log_max_bytes")
+    if hashed and size <= limit:
         return False
     if not hashed:
         line = f"hash={sha256_of(log)}\n"
         atomic_write_text(acc, text + ("" if not text or text.endswith("\n") else "\n") + line)
-    if size > LIMIT:
+    if size > limit:
         with log.open("rb") as fh:
             head = fh.read(KEEP)
             fh.seek(size - KEEP)
@@ -54,11 +56,11 @@ def truncate_accuracy_folder(folder: Path) -> bool:
 def truncate_tree(root: Path) -> list[Path]:
     """Every result and compliance ``accuracy/`` folder below ``root``; the changed ones."""
     changed = []
-    for folder in sorted(root.rglob("accuracy")):
+    for folder in sorted(root.rglob(ACCURACY)):
         if not folder.is_dir():
             continue
         parent = folder.parent.name
-        in_test = parent.startswith("TEST")
+        in_test = is_compliance_test(parent)
         if in_test and parent not in TRUNCATED_TESTS:
             continue
         if truncate_accuracy_folder(folder):
