@@ -72,6 +72,7 @@ def test_named_thresholds_keep_the_values_the_code_used() -> None:
     assert threshold("uncertainty_limit") == 0.01
     assert threshold("inferred_multistream_factor") == 8
     assert threshold("reference_testing_margin_s") == 800
+    assert threshold("accuracy_log_max_bytes") == 10 * 1024
     assert threshold("client_max_offset_ms") == 400
     assert (threshold("audit_performance_band"), threshold("audit_relaxed_band")) == (0.10, 0.20)
     assert table_of("audit_relaxed_latency_ns") == {"SingleStream": 200_000,
