@@ -19,6 +19,9 @@ from pathlib import Path
 #: numbers a hostile file puts where a number is expected
 ODD_NUMBERS = (b"nan", b"inf", b"-inf", b"-1", b"0", b"1e309", b"99999999999999999999999",
                b"\xc2\xb2", b"0x10", b"", b"1_000", b"-0")
+#: a byte edit reads its file whole: a larger file (a sparse giant an earlier mutation
+#: made) only gets a file-level mutation, or the campaign itself runs out of memory
+CONTENT_LIMIT = 64 << 20
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
@@ -173,7 +176,7 @@ def mutate(rng: random.Random, root: Path, outside: Path) -> list[str]:
         path = rng.choice(files)
         if path.suffix == ".json" and rng.random() < 0.15:
             op: Mutation = deep_nesting
-        elif rng.random() < 0.2:
+        elif rng.random() < 0.2 or path.stat().st_size > CONTENT_LIMIT:
             op = rng.choice(FILES)
         else:
             op = rng.choice(CONTENT)

@@ -5,6 +5,7 @@ clean campaign would prove nothing)."""
 from __future__ import annotations
 
 import random
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -88,3 +89,35 @@ def test_mutations_are_reproducible_by_seed(tmp_path: Path) -> None:
         (root / "power" / "y.json").write_text('{"k": [1, 2]}')
         done.append(mutate(random.Random("seed-7"), root, tmp_path / "outside"))
     assert done[0] == done[1] and done[0]
+
+
+def test_content_mutations_never_read_a_sparse_giant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file an earlier mutation grew to a sparse giant (2 GiB) is no target of a byte
+    edit: reading it whole ran the long check campaign out of memory (MemoryError)."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "small.txt").write_bytes(b"Time,1\nTime,2\n")
+    giant = root / "giant.txt"
+    giant.write_bytes(b"x")
+    with open(giant, "r+b") as handle:
+        handle.truncate(2 << 30)
+    largest: list[int] = []
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        largest.append(path.stat().st_size)
+        assert path.stat().st_size <= 64 << 20, f"read {path.name} whole ({path.stat().st_size})"
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    small = root / "small.txt"
+    for seed in range(40):
+        mutate(random.Random(seed), root, tmp_path)
+        if small.is_symlink() or small.is_fifo():
+            small.unlink()
+        elif small.is_dir():
+            shutil.rmtree(small)
+        small.write_bytes(b"Time,1\nTime,2\n")
+    assert largest  # the small file was edited
