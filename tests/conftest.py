@@ -1,5 +1,11 @@
 """Shared test fixtures (the real published submissions in ../shared) and the xdist plan.
 
+Two tiers: ``pytest`` runs the fast tier (``-m "not slow"``, the default), ``pytest -m
+slow`` the slow one, ``pytest -m ""`` both. The slow tier is chosen here, in one place,
+from measured durations (SLOW below, each with its reason): the long end-to-end tests
+(reference interop, the whole pipeline, sweeps, long fuzz campaigns, floods) whose
+behaviour faster tests cover in part. A test file may also mark itself ``slow``.
+
 The suite runs in parallel (``pytest -n 2 --dist loadgroup``, see ``scripts/test.sh``).
 Two kinds of test must not be spread over workers, and are put in one ``xdist_group``
 here, at collection, so that no test file has to remember it:
@@ -16,6 +22,40 @@ from pathlib import Path
 
 import pytest
 from realdata import REAL
+
+#: ``<test file name>::<test name>`` (a parametrized id, or only the file name for the
+#: whole file) -> why it is in the slow tier and what covers it in the fast tier
+SLOW: dict[str, str] = {
+    "test_pipeline_matrix.py": "the reference interop matrix (reference director, client "
+    "and checker against ours, 6 mixes, ~80 s); test_attach_probe and the reference-client "
+    "tests of tests/director cover attach mode and the reference client fast",
+    "test_reference_ini_simulator.py": "a director from the reference's own INI with "
+    "simulated PTDaemons and the reference client (~17 s); tests/session covers the INI",
+    "test_rehearse.py::test_rehearsal_runs_the_workflow_on_simulators_and_checks": "the whole "
+    "rehearsal on simulators (~15 s); its broken-config test stays fast",
+    "test_init_run_package_check.py": "init -> run -> package -> check end to end (~40 s); "
+    "each step has its own fast tests (submission, harness run, checker)",
+    "test_sweep_demo.py": "four real measured sweep points and a restart (~60-150 s); "
+    "test_sweep_unit and the sweep CLI errors cover the sweep fast",
+    "test_report_demo.py::test_run_then_report_gives_html_and_plots": "a measured run then "
+    "its report (~16 s); test_report_real covers the report on published results",
+    "test_failures.py::test_director_from_reference_config_starts_ptd_and_checker_passes_by_"
+    "design": "a director from a reference config starting joulekit-ptd (~10 s); the client "
+    "end-to-end test covers the same path with our own config",
+    "test_fault_matrix.py::test_fault_ends_the_session_cleanly[slow-start-beyond-timeout]":
+    "waits out a start-up timeout (~11 s); test_start_faults_subprocess covers it at the "
+    "simulator",
+    "test_hostile_connections.py::test_flood_of_200_connections_then_a_real_client": "a "
+    "flood (~10 s); test_too_many_connections_are_told_the_director_is_busy stays fast",
+    "test_lost.py::test_simulator_killed_mid_testing_stops_the_phase_and_keeps_the_samples":
+    "~50 s, mostly the director's 10-s reconnect attempts after the loss (stop, then each "
+    "range restore; see progress_18D REQUESTS for 18B); the director-killed test stays fast",
+    "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[Server]": "a third "
+    "and fourth scenario end to end (~7 s each); Offline and SingleStream stay fast, "
+    "test_settings covers every scenario's settings",
+    "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[MultiStream]": "the "
+    "fourth scenario end to end (~8 s); as for [Server], the others cover it in part",
+}
 
 #: fixtures that bind a fixed port: every test using one runs on the same worker
 FIXED_PORT_FIXTURES = {"ntp_on_123": "loopback-port-123"}
@@ -46,10 +86,22 @@ def _group(item: pytest.Item) -> str | None:
     return None
 
 
+def _slow_reason(item: pytest.Item) -> str | None:
+    path = Path(str(item.fspath)).name
+    name = item.name
+    base = name.split("[", 1)[0]
+    for key in (f"{path}::{name}", f"{path}::{base}", path):
+        if key in SLOW:
+            return SLOW[key]
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Runs before xdist reads the ``xdist_group`` marks (tryfirst)."""
+    """Runs before ``-m`` deselects and before xdist reads the ``xdist_group`` marks."""
     for item in items:
+        if _slow_reason(item) is not None:
+            item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("xdist_group") is not None:
             continue
         group = _group(item)
