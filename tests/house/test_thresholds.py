@@ -35,6 +35,16 @@ ALLOWED: dict[tuple[str, str], str] = {
         "largest input file a command reads (a FIFO or a giant is a mistake): a guard",
     ("joulekit/insight/trace.py", "GAP_FACTOR"):
         "where a report's plot marks a gap in a trace; no verdict reads it",
+    ("joulekit/doctor/options.py", "DEFAULT_POWER_FACTOR"):
+        "the electrical power factor doctor assumes for a load when none is given: an "
+        "estimate's input, no verdict",
+    ("joulekit/doctor/storage.py", "LOG_MARGIN_BYTES"):
+        "disk headroom doctor's space estimate keeps for logs: operational",
+    ("joulekit/run/workload.py", "OFFLINE_RATE_MARGIN"):
+        "how far above the ranging rate an Offline testing query is sized: planning, "
+        "the checker judges the result",
+    ("joulekit/run/workload.py", "OFFLINE_RETRY_FACTOR"):
+        "how much an Offline phase that ended early is raised on its retry: planning",
     ("joulekit/meters/tables.py", "overrange_factor"):
         "a meter model's datasheet over-range (per model, meter data), not a rule",
 }
