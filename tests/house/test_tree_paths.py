@@ -50,7 +50,10 @@ PATH_ATTRS = frozenset({"name", "stem", "parts"})
 
 #: (module path, string) -> why that string is not a tree path there
 ALLOWED: dict[tuple[str, str], str] = {
-    ("joulekit/submission_template/assemble.py", " must be BENCHMARK=PATH, e.g. resnet=runs/offline"):
+    (
+        "joulekit/submission_template/assemble.py",
+        " must be BENCHMARK=PATH, e.g. resnet=runs/offline",
+    ):
         "an example of the user's own run folder in a usage message, not the tree's name",
 }
 
