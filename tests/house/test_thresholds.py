@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-
 from ._tree import Module, modules
 
 WORDS = frozenset({
@@ -92,7 +90,6 @@ def _outside_rules() -> list[Module]:
     return [m for m in modules() if m.part != "rules"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 18 in progress; see GUARD STATUS in progress_18D.md")
 def test_no_threshold_constant_outside_rules() -> None:
     findings = [f"{m.rel}:{line}: {name}" for m in _outside_rules() for line, name in _hits(m)]
     assert not findings, (
