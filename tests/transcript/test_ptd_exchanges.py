@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from joulekit.analyzers import AnalyzerError, PtdAnalyzer
+from joulekit.analyzers import AnalyzerError, PtdAnalyzer, Sample
 from joulekit.formats.timefmt import format_mlperf_time
 
 from .peers import Drop, ScriptedTcpPeer, Step
@@ -66,6 +66,20 @@ def _stats_steps(n: int) -> list[Step]:
 def _analyzer(peer: ScriptedTcpPeer, **options: object) -> PtdAnalyzer:
     options.setdefault("reply_timeout", 5.0)
     return PtdAnalyzer(f"ptd://127.0.0.1:{peer.port}", "127.0.0.1", peer.port, **options)  # type: ignore[arg-type]
+
+
+def _measure(
+    steps: list[Step], mark: str, **options: object
+) -> tuple[PtdAnalyzer, list[Sample], ScriptedTcpPeer]:
+    """Open, one measurement of ``mark`` at 1000 ms, close: against the script."""
+    with ScriptedTcpPeer(steps) as peer:
+        a = _analyzer(peer, **options)
+        a.open()
+        a.start(1000, mark)
+        samples = list(a.stop())
+        a.close()
+        peer.check()
+    return a, samples, peer
 
 
 def _wire(steps: list[Step]) -> bytes:
@@ -122,13 +136,7 @@ def test_dc_meter_answers_dc_rl_only() -> None:
         *_stats_steps(2),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer)
-        a.open()
-        a.start(1000, "dc")
-        samples = a.stop()
-        a.close()
-        peer.check()
+    a, samples, peer = _measure(steps, "dc")
     assert peer.received == [_wire(steps)]
     assert a.identify().device_type == 549
     assert [s.watts for s in samples] == [48.0, 48.0]
@@ -175,13 +183,7 @@ def test_multichannel_sums_the_configured_channels() -> None:
         *_stats_steps(2),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer, channels=(1, 2))
-        a.open()
-        a.start(1000, "mc")
-        samples = a.stop()
-        a.close()
-        peer.check()
+    a, samples, peer = _measure(steps, "mc", channels=(1, 2))
     assert peer.received == [_wire(steps)]
     s = samples[0]
     assert a.identify().channels == 3 and len(s.channels) == 3
@@ -205,13 +207,9 @@ def test_multichannel_with_one_channel_configured_takes_that_channel() -> None:
         *_stats_steps(1),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer, channels=(2,))
-        a.open()
-        a.start(1000, "mc")
-        (s,) = a.stop()
-        a.close()
-        peer.check()
+    a, samples, peer = _measure(steps, "mc", channels=(2,))
+    (s,) = samples
+    assert peer.received == [_wire(steps)]
     assert a.identify().channels == 2
     assert (s.watts, s.volts, s.amps, s.pf) == (64.38, -1.0, -1.0, -1.0)
 
@@ -228,13 +226,8 @@ def test_busy_stop_is_asked_again() -> None:
         *_stats_steps(1),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer)
-        a.open()
-        a.start(1000, "b")
-        assert len(a.stop()) == 1
-        a.close()
-        peer.check()
+    _, samples, peer = _measure(steps, "b")
+    assert len(samples) == 1
     assert peer.received == [_wire(steps)]
 
 
@@ -324,13 +317,7 @@ def test_link_cut_mid_rl_reconnects_and_keeps_every_sample() -> None:
         *_stats_steps(3),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer)
-        a.open()
-        a.start(1000, "d")
-        samples = a.stop()
-        a.close()
-        peer.check()
+    a, samples, peer = _measure(steps, "d")
     cut = steps.index(HELLO, 1)
     assert peer.received == [_wire(steps[:cut]), _wire(steps[cut:])]
     assert [s.watts for s in samples] == [100.0, 101.0, 102.0]
@@ -377,13 +364,7 @@ def test_odd_lines_duplicates_and_gaps_are_warnings() -> None:
         *_stats_steps(5),
         *_restore_steps(),
     ]
-    with ScriptedTcpPeer(steps) as peer:
-        a = _analyzer(peer)
-        a.open()
-        a.start(1000, "w")
-        samples = a.stop()
-        a.close()
-        peer.check()
+    a, samples, peer = _measure(steps, "w")
     who = f"PTDaemon at 127.0.0.1:{peer.port}"
     assert len(samples) == 4
     assert a.warnings == [
