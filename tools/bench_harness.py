@@ -74,8 +74,8 @@ def _harness(scenario: str, args: argparse.Namespace, log_dir: Path) -> None:
     """The same test through joulekit's dispatcher and the no-op adapter."""
     import mlperf_loadgen as lg
 
-    from joulekit.harness.dispatch import Dispatcher
-    from joulekit.harness.sut.noop import NoopSut
+    from joulekit.loadgen.dispatch import Dispatcher
+    from joulekit.loadgen.sut.noop import NoopSut
 
     sut_obj = NoopSut()
     dispatcher = Dispatcher(sut_obj, accuracy=False, token_latencies=False)
@@ -91,7 +91,7 @@ def _harness(scenario: str, args: argparse.Namespace, log_dir: Path) -> None:
 
 
 def _one(side: str, scenario: str, args: argparse.Namespace) -> dict[str, float]:
-    from joulekit.harness.outcome import DETAIL, read_detail_keys
+    from joulekit.loadgen.outcome import DETAIL, read_detail_keys
 
     with tempfile.TemporaryDirectory() as tmp:
         (_bare if side == "bare" else _harness)(scenario, args, Path(tmp))

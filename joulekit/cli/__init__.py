@@ -19,20 +19,20 @@ from joulekit.errors import EXIT_USER_ERROR, UserError
 
 #: command name -> (module that registers it, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("joulekit.harness.run_cli", "measure a workload: ranging + testing, then check"),
-    "check": ("joulekit.checker.cli", "check a power result, a result folder or a tree"),
-    "rules": ("joulekit.rules.cli", "show the rule pack of a round"),
+    "run": ("joulekit.cli.run", "measure a workload: ranging + testing, then check"),
+    "check": ("joulekit.cli.check", "check a power result, a result folder or a tree"),
+    "rules": ("joulekit.cli.rules", "show the rule pack of a round"),
     "director": ("joulekit.power_director.cli", "run the power director beside the analyzer"),
-    "client": ("joulekit.harness.client_cli", "run a workload in lockstep with a director"),
-    "loadgen": ("joulekit.harness.loadgen_cli", "run LoadGen against a SUT (the wrapped workload)"),
+    "client": ("joulekit.cli.client", "run a workload in lockstep with a director"),
+    "loadgen": ("joulekit.cli.loadgen", "run LoadGen against a SUT (the wrapped workload)"),
     "ptd-sim": ("joulekit.simulator.cli", "run the PTDaemon simulator"),
     "ptd-launch": ("joulekit.power_director.ptd_launch", "start PTDaemon and serve its console"),
-    "init": ("joulekit.submission_template.cli_init", "scaffold a submitter tree for a round"),
-    "package": ("joulekit.submission_template.cli_package", "assemble and pack a submission"),
-    "report": ("joulekit.insight.report_cli", "HTML report with plots of a result or tree"),
-    "sweep": ("joulekit.insight.sweep_cli", "measure a grid of SUT configurations"),
-    "recommend": ("joulekit.insight.recommend_cli", "energy-optimal configuration of a sweep"),
-    "doctor": ("joulekit.harness.doctor_cli", "preflight checks before a real run"),
+    "init": ("joulekit.cli.init", "scaffold a submitter tree for a round"),
+    "package": ("joulekit.cli.package", "assemble and pack a submission"),
+    "report": ("joulekit.cli.report", "HTML report with plots of a result or tree"),
+    "sweep": ("joulekit.cli.sweep", "measure a grid of SUT configurations"),
+    "recommend": ("joulekit.cli.recommend", "energy-optimal configuration of a sweep"),
+    "doctor": ("joulekit.cli.doctor", "preflight checks before a real run"),
 }
 
 

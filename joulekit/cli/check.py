@@ -21,7 +21,8 @@ from joulekit.checker.options import CheckOptions, load_sources_checksums
 from joulekit.checker.output import FORMATS, RenderOptions, render
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import EXIT_OK, UserError
-from joulekit.inputs import output_file, write_output
+from joulekit.formats.safe_files import write_output
+from joulekit.inputs import output_file
 from joulekit.rules.explain import explain
 from joulekit.validate import int_arg
 

@@ -74,7 +74,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from joulekit.harness.client import ClientOptions, run_client
+    from joulekit.run.client import ClientOptions, run_client
 
     result = run_client(
         ClientOptions(

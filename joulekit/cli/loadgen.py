@@ -15,7 +15,7 @@ from typing import Any
 
 from joulekit import signals
 from joulekit.errors import EXIT_USER_ERROR, UserError
-from joulekit.harness.settings import SCENARIOS, LoadgenSettings, parse_seeds
+from joulekit.loadgen.settings import SCENARIOS, LoadgenSettings, parse_seeds
 from joulekit.validate import float_arg, int_arg
 
 EXIT_SUT_FAILED = 1
@@ -114,7 +114,7 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from joulekit.harness.loadgen_run import LoadgenCrashed, LoadgenInterrupted
+    from joulekit.loadgen.runner import LoadgenCrashed, LoadgenInterrupted
 
     settings = settings_from_args(args)
     log_dir: Path = args.log_dir.resolve()
@@ -154,13 +154,13 @@ def _run(args: argparse.Namespace, settings: LoadgenSettings, log_dir: Path) -> 
     untuned = not any(name in os.environ for name in _DEMO_BLAS_ENV)
     if args.sut == "demo" and "numpy" not in sys.modules and untuned:
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    from joulekit.harness.sut import HttpOptions, open_sut, sut_kind
+    from joulekit.loadgen.sut import HttpOptions, open_sut, sut_kind
 
     if sut_kind(args.sut) == "cmd":
-        from joulekit.harness.command import run_command
+        from joulekit.loadgen.command import run_command
 
         return run_command(args.sut.removeprefix("cmd:"), settings, log_dir)
-    from joulekit.harness.loadgen_run import run_loadgen
+    from joulekit.loadgen.runner import run_loadgen
 
     http = HttpOptions(model=args.http_model, max_tokens=args.max_tokens,
                        concurrency=args.concurrency, prompts_file=args.prompts)
@@ -179,8 +179,8 @@ def _accuracy_notes(args: argparse.Namespace, settings: LoadgenSettings, log_dir
     if settings.mode != "accuracy" or args.sut != "demo":
         return []
     from joulekit.formats.atomic import atomic_write_text, sha256_file
-    from joulekit.harness.outcome import ACCURACY
-    from joulekit.harness.sut.demo import score_accuracy
+    from joulekit.loadgen.outcome import ACCURACY
+    from joulekit.loadgen.sut.demo import score_accuracy
 
     log = log_dir / ACCURACY
     if not log.is_file():

@@ -3,7 +3,7 @@
 With no arguments it needs no hardware: a director with the PTDaemon simulator on
 loopback, the built-in demo model, short phases. ``--director`` measures against a
 real director instead; ``--rehearse`` runs the user's real director config with the
-simulator in place of each analyzer (:mod:`joulekit.harness.rehearse`).
+simulator in place of each analyzer (:mod:`joulekit.run.rehearse`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
-from joulekit.harness.loadgen_cli import (
+from joulekit.cli.loadgen import (
     add_settings_arguments,
     add_sut_arguments,
     settings_from_args,
     sut_args_to_cli,
 )
-from joulekit.harness.local_director import DEMO_LOAD
-from joulekit.harness.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
+from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
+from joulekit.run.local_director import DEMO_LOAD
+from joulekit.run.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
 from joulekit.validate import float_arg
 
 #: a phase of a week is a typo, not a measurement (and keeps the milliseconds an int64)
@@ -77,7 +77,7 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
         raise UserError("--duration-s must be positive")
     settings.build()  # LoadGen reads the conf files now: a bad one stops here, not in ranging
     if args.prompts is not None:
-        from joulekit.harness.sut.http import read_prompts
+        from joulekit.loadgen.sut.http import read_prompts
 
         read_prompts(args.prompts)
     return RunConfig(
@@ -91,7 +91,7 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
 
 
 def _compliance(text: str) -> tuple[str, ...]:
-    from joulekit.harness.audit import parse_compliance
+    from joulekit.run.audit import parse_compliance
 
     return parse_compliance(text) if text.strip() else ()
 
@@ -102,9 +102,9 @@ def main(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
     if args.rehearse:
         return _rehearse(args, console)
-    from joulekit.harness.measure import measure, nothing_measured
-    from joulekit.harness.run_progress import PhaseProgress
-    from joulekit.harness.run_summary import render
+    from joulekit.run.measure import measure, nothing_measured
+    from joulekit.run.progress import PhaseProgress
+    from joulekit.run.summary import render
 
     with PhaseProgress(console) as progress:
         config = build_config(args, progress.on_phase)
@@ -131,19 +131,19 @@ def main(args: argparse.Namespace) -> int:
 
 def _rehearse(args: argparse.Namespace, console: Any) -> int:
     try:
-        from joulekit.harness.rehearse import rehearse
+        from joulekit.run.rehearse import rehearse
     except ModuleNotFoundError as err:
-        if err.name != "joulekit.harness.rehearse":
+        if err.name != "joulekit.run.rehearse":
             raise
-        raise UserError("--rehearse needs joulekit.harness.rehearse, which this installation "
+        raise UserError("--rehearse needs joulekit.run.rehearse, which this installation "
                         "lacks; update joulekit") from None
     if args.director_config is None:
         raise UserError("--rehearse needs your director's config: -c server.conf")
     if args.director:
         raise UserError("--rehearse starts its own director from -c; drop --director")
-    from joulekit.harness.measure import check_config, default_output, loadgen_command_args
-    from joulekit.harness.workload import LoadgenWorkload
     from joulekit.inputs import prepare_output_dir, read_ini
+    from joulekit.run.measure import check_config, default_output, loadgen_command_args
+    from joulekit.run.workload import LoadgenWorkload
 
     config = build_config(args)
     check_config(config)

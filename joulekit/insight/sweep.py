@@ -28,7 +28,6 @@ from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
 from joulekit.formats.layout import OFFLINE, ResultPaths
 from joulekit.formats.mllog import read_detail
-from joulekit.harness.measure import RunConfig, RunOutcome, check_config, nothing_measured
 from joulekit.insight.power_limit import power_limit
 from joulekit.insight.table import (
     AVG_POWER,
@@ -39,6 +38,7 @@ from joulekit.insight.table import (
     STATUS,
     THROUGHPUT,
 )
+from joulekit.run.measure import RunConfig, RunOutcome, check_config, nothing_measured
 
 #: latency columns and the LoadGen detail keys they come from (ns in the log)
 LATENCY_KEYS = {
@@ -235,7 +235,7 @@ def run_sweep(
     from joulekit.inputs import prepare_output_dir
 
     if measure_fn is None:
-        from joulekit.harness.measure import measure
+        from joulekit.run.measure import measure
 
         measure_fn = measure
         # the inputs every point shares: a typo stops the sweep before its first run

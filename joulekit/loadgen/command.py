@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from joulekit.errors import UserError
-from joulekit.harness.loadgen_run import LoadgenInterrupted
-from joulekit.harness.outcome import DETAIL, LoadgenOutcome
-from joulekit.harness.settings import LoadgenSettings
+from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome
+from joulekit.loadgen.runner import LoadgenInterrupted
+from joulekit.loadgen.settings import LoadgenSettings
 
 #: how long a command may take to finish after Ctrl-C before it is terminated
 INTERRUPT_GRACE_S = 10.0

@@ -21,7 +21,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from joulekit.harness.sut.base import Completion, Output, Sut
+from joulekit.loadgen.sut.base import Completion, Output, Sut
 
 
 @dataclass

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
-from joulekit.harness.dispatch import Dispatcher
-from joulekit.harness.outcome import DETAIL, LoadgenOutcome
-from joulekit.harness.settings import LoadgenSettings
-from joulekit.harness.sut.base import Sut
+from joulekit.loadgen.dispatch import Dispatcher
+from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome
+from joulekit.loadgen.settings import LoadgenSettings
+from joulekit.loadgen.sut.base import Sut
 
 #: calibrated Server load: this share of what the SUT sustains, at most this many QPS
 SERVER_LOAD_SHARE = 0.5

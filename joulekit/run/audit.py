@@ -29,7 +29,7 @@ from typing import Any
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.layout import LATENCY_SCENARIOS
-from joulekit.harness.outcome import ACCURACY, DETAIL, METRIC_KEYS, SUMMARY, read_detail_keys
+from joulekit.loadgen.outcome import ACCURACY, DETAIL, METRIC_KEYS, SUMMARY, read_detail_keys
 from joulekit.rules import table_of, threshold
 
 #: compliance tests joulekit can run, and the audit settings LoadGen reads for each

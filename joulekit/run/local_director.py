@@ -8,7 +8,7 @@ ends the session properly, instead of killing the director mid-phase.
 Being in its own session, nothing the terminal does reaches it, so it must notice by
 itself when the process that started it is gone (killed outright, or ended by Ctrl-C
 before it could stop the director). It is started through :func:`director_argv`:
-this module, run as ``python -m joulekit.harness.local_director PARENT_PID director …``,
+this module, run as ``python -m joulekit.run.local_director PARENT_PID director …``,
 watches its parent pid and, once the parent is gone, ends the director as SIGTERM
 would (session ended, logs written) and exits at the latest ``STOP_TIMEOUT_S`` later.
 Watching the pid, rather than ``PR_SET_PDEATHSIG``, does not depend on which *thread*
@@ -142,7 +142,7 @@ class LocalDirector:
 
 def director_argv(director_args: list[str]) -> list[str]:
     """``joulekit director DIRECTOR_ARGS`` that ends when this process is gone."""
-    return [sys.executable, "-m", "joulekit.harness.local_director", str(os.getpid()),
+    return [sys.executable, "-m", "joulekit.run.local_director", str(os.getpid()),
             "director", *director_args]
 
 
@@ -161,7 +161,7 @@ def _watch_parent(parent: int) -> None:
 
 
 def child_main(argv: list[str]) -> int:
-    """``python -m joulekit.harness.local_director PARENT_PID COMMAND ARGS…``."""
+    """``python -m joulekit.run.local_director PARENT_PID COMMAND ARGS…``."""
     parent = int(argv[0])
     if os.getppid() != parent:  # the parent died before this process got here
         return 128 + signal.SIGTERM

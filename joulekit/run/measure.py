@@ -25,8 +25,8 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
-from joulekit.harness.local_director import DEMO_LOAD
-from joulekit.harness.settings import normalize_scenario
+from joulekit.loadgen.settings import normalize_scenario
+from joulekit.run.local_director import DEMO_LOAD
 
 #: LoadGen duration of each demo phase: long enough for a dozen 1 s power samples,
 #: short enough that the whole demo ends well within three minutes on two cores
@@ -68,7 +68,7 @@ class RunConfig:
         object.__setattr__(self, "scenario", normalize_scenario(self.scenario))
         if self.duration_ms <= 0:
             raise UserError(f"the phase duration must be positive, got {self.duration_ms} ms")
-        from joulekit.harness.audit import parse_compliance
+        from joulekit.run.audit import parse_compliance
 
         if self.compliance:
             object.__setattr__(self, "compliance", parse_compliance(",".join(self.compliance)))
@@ -145,7 +145,7 @@ def loadgen_command_args(config: RunConfig) -> list[str]:
     """The ``joulekit loadgen`` options of both phases (the duration is added per phase)."""
     args = ["--sut", config.sut, "--scenario", config.scenario, *config.loadgen_args]
     if config.round is not None and "--rng-seeds" not in args:
-        from joulekit.harness.settings import round_seeds
+        from joulekit.loadgen.settings import round_seeds
 
         # LoadGen's built-in mlperf.conf carries one round's seeds; a run for another
         # round uses that round's, as its own mlperf.conf would
@@ -157,8 +157,8 @@ def check_config(config: RunConfig) -> None:
     """Every input of ``config`` that can be checked without measuring: the director's
     address, the SUT, the round. A UserError here costs nothing: no folder is created,
     no director started. A sweep calls it once before its first point."""
-    from joulekit.harness.sut import check_sut_spec
     from joulekit.inputs import parse_address
+    from joulekit.loadgen.sut import check_sut_spec
     from joulekit.rules import load_pack
     from joulekit.session.protocol import DEFAULT_PORT
     from joulekit.validate import check_float
@@ -181,7 +181,7 @@ def _check_reachable(url: str) -> None:
     would otherwise find out during ranging, a phase too late)."""
     import socket
 
-    from joulekit.harness.sut.http import parse_endpoint
+    from joulekit.loadgen.sut.http import parse_endpoint
 
     _, host, port, _ = parse_endpoint(url)
     try:
@@ -204,8 +204,8 @@ def nothing_measured(outcome: RunOutcome) -> bool:
 
 def measure(config: RunConfig) -> RunOutcome:
     """Run ranging and testing of ``config`` and check the result; see the module doc."""
-    from joulekit.harness.local_director import LocalDirector
     from joulekit.inputs import prepare_output_dir
+    from joulekit.run.local_director import LocalDirector
 
     started = time.monotonic()
     check_config(config)
@@ -228,9 +228,9 @@ def measure(config: RunConfig) -> RunOutcome:
 
 
 def _run_client(config: RunConfig, output: Path, address: str, started: float) -> RunOutcome:
-    from joulekit.harness.client import ClientOptions, run_client
-    from joulekit.harness.workload import LoadgenWorkload
     from joulekit.inputs import parse_address
+    from joulekit.run.client import ClientOptions, run_client
+    from joulekit.run.workload import LoadgenWorkload
     from joulekit.session.protocol import DEFAULT_PORT
 
     host, port = parse_address(address, DEFAULT_PORT, "--director")
@@ -291,10 +291,10 @@ def _followups(outcome: RunOutcome, testing: Any) -> RunOutcome:
     """The accuracy run and the compliance tests, after the power session ended."""
     from dataclasses import replace
 
-    from joulekit.harness import audit
-    from joulekit.harness.client import WorkloadContext
-    from joulekit.harness.outcome import ACCURACY, DETAIL
-    from joulekit.harness.workload import LoadgenWorkload, WorkloadFailed
+    from joulekit.loadgen.outcome import ACCURACY, DETAIL
+    from joulekit.run import audit
+    from joulekit.run.client import WorkloadContext
+    from joulekit.run.workload import LoadgenWorkload, WorkloadFailed
 
     config, output = outcome.config, outcome.output
     logs = output / "loadgen"
@@ -361,7 +361,7 @@ def _option(args: Sequence[str], name: str) -> str | None:
 
 
 def _offline_rate(detail: Path) -> float | None:
-    from joulekit.harness.outcome import read_detail_keys
+    from joulekit.loadgen.outcome import read_detail_keys
 
     if not detail.is_file():
         return None
@@ -380,7 +380,7 @@ def _checked(outcome: RunOutcome, result_dir: Path) -> RunOutcome:
     from dataclasses import replace
 
     from joulekit.checker import BY_DESIGN_FOR_SIMULATION, REGISTRY, check_power_result
-    from joulekit.harness.outcome import LoadgenOutcome
+    from joulekit.loadgen.outcome import LoadgenOutcome
     from joulekit.rules import available_rounds, load_pack
 
     pack = load_pack(outcome.config.round or available_rounds()[-1])

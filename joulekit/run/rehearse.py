@@ -40,10 +40,10 @@ from joulekit.doctor.plan import run_doctor
 from joulekit.doctor.result import CheckResult, Status
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
-from joulekit.harness.client.options import ClientOptions, Workload
-from joulekit.harness.client.runner import run_client
-from joulekit.harness.local_director import director_argv
 from joulekit.inputs import read_ini
+from joulekit.run.client.options import ClientOptions, Workload
+from joulekit.run.client.runner import run_client
+from joulekit.run.local_director import director_argv
 from joulekit.session.config import load_config
 
 #: settle wait after a range change in a rehearsal (the real run waits 10 s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from joulekit.harness.measure import RuleOutcome, RunOutcome
+from joulekit.run.measure import RuleOutcome, RunOutcome
 
 #: by-design rule ids grouped under the reason a reader understands
 _SHORTENED = {"PWR044", "PWR042"}

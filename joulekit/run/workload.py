@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from joulekit import signals
-from joulekit.harness.client import WorkloadContext
-from joulekit.harness.client.workload import wait_unless
+from joulekit.run.client import WorkloadContext
+from joulekit.run.client.workload import wait_unless
 
 GRACE_S = 10.0
 TAIL_LINES = 6
@@ -110,7 +110,7 @@ class LoadgenWorkload:
 
     def _rerun_rate(self, log_dir: Path) -> float | None:
         """A higher Offline rate when LoadGen reports the min duration not met, else None."""
-        from joulekit.harness.outcome import DETAIL, read_detail_keys
+        from joulekit.loadgen.outcome import DETAIL, read_detail_keys
 
         if not (log_dir / DETAIL).is_file():
             return None
@@ -163,7 +163,7 @@ class LoadgenWorkload:
 
 def ranging_rate(ranging_logs: Path) -> float | None:
     """Samples per second LoadGen measured in the ranging phase, if it got that far."""
-    from joulekit.harness.outcome import DETAIL, LoadgenOutcome
+    from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome
 
     if not (ranging_logs / DETAIL).is_file():
         return None

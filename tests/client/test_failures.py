@@ -16,7 +16,7 @@ import pytest
 
 from joulekit.checker import BY_DESIGN_FOR_SIMULATION
 from joulekit.errors import UserError
-from joulekit.harness.client import ClientOptions, run_client
+from joulekit.run.client import ClientOptions, run_client
 
 from .fake_workload import fake_loadgen
 from .procs import NtpResponder, director, free_port, simulator, workload_command

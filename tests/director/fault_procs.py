@@ -28,7 +28,7 @@ import psutil
 from client.fake_workload import write_loadgen_logs
 
 from joulekit.errors import UserError
-from joulekit.harness.client import ClientOptions, ClientResult, WorkloadContext, run_client
+from joulekit.run.client import ClientOptions, ClientResult, WorkloadContext, run_client
 
 LISTEN_RE = re.compile(r"joulekit director: listening on ([\d.]+):(\d+)")
 

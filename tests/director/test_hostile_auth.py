@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from joulekit.harness.client.link import Link
+from joulekit.run.client.link import Link
 from joulekit.session import protocol as p
 
 from .fault_procs import client_options, director, run_client_catching

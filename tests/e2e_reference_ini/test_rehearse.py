@@ -14,7 +14,7 @@ from procutil import child_commands
 from joulekit.checker.catalog import PROVENANCE
 from joulekit.doctor.result import Status
 from joulekit.errors import UserError
-from joulekit.harness.rehearse import rehearse
+from joulekit.run.rehearse import rehearse
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from joulekit.harness.outcome import read_detail_keys
+from joulekit.loadgen.outcome import read_detail_keys
 
 REPO = Path(__file__).resolve().parents[2]
 

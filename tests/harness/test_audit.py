@@ -10,14 +10,14 @@ import pytest
 from joulekit.checker.findings import Finding
 from joulekit.errors import UserError
 from joulekit.formats.mllog import format_mllog_line, write_detail
-from joulekit.harness.audit import (
+from joulekit.loadgen.runner import audit_logs_responses
+from joulekit.loadgen.settings import LoadgenSettings, parse_seeds, round_seeds
+from joulekit.run.audit import (
     audit_config,
     parse_compliance,
     verify_accuracy,
     verify_performance,
 )
-from joulekit.harness.loadgen_run import audit_logs_responses
-from joulekit.harness.settings import LoadgenSettings, parse_seeds, round_seeds
 from joulekit.submission_template.rehearsal import tolerated
 
 

@@ -22,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from streaming_server import StreamingServer
 
-from joulekit.harness.measure import RunConfig, RunOutcome, measure
+from joulekit.run.measure import RunConfig, RunOutcome, measure
 
 Jk = Callable[..., subprocess.CompletedProcess[str]]
 #: long enough that the 1 Hz meter always has samples strictly inside LoadGen's window

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from joulekit.errors import UserError
-from joulekit.harness.settings import LoadgenSettings, normalize_scenario
+from joulekit.loadgen.settings import LoadgenSettings, normalize_scenario
 
 
 def test_builtin_mlperf_conf_then_user_conf_then_overrides(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from realdata import (
 )
 
 from joulekit.checker import check_path
-from joulekit.insight.report_cli import build_report
+from joulekit.cli.report import build_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from joulekit.errors import UserError
-from joulekit.harness.measure import RunConfig, RunOutcome
 from joulekit.insight.sweep import SweepSpec, point_id, run_sweep
+from joulekit.run.measure import RunConfig, RunOutcome
 
 
 class FakeHarness:

@@ -3,14 +3,14 @@
 ``demo`` (the built-in numpy network), ``noop`` (no work: the harness's overhead),
 ``callable:module:attr`` (a Python model), ``http://…`` / ``https://…`` (an
 OpenAI-compatible server). A wrapped command (``cmd:…``) is not an in-process SUT: it
-runs its own LoadGen, see :mod:`joulekit.harness.command`.
+runs its own LoadGen, see :mod:`joulekit.loadgen.command`.
 """
 
 from __future__ import annotations
 
 from joulekit.errors import UserError
-from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
-from joulekit.harness.sut.http import HttpOptions
+from joulekit.loadgen.sut.base import Completion, FirstToken, Output, Sut
+from joulekit.loadgen.sut.http import HttpOptions
 
 __all__ = ["Completion", "FirstToken", "HttpOptions", "Output", "Sut", "check_sut_spec",
            "open_sut", "sut_kind"]
@@ -38,11 +38,11 @@ def check_sut_spec(spec: str) -> str:
     """
     kind = sut_kind(spec)
     if kind == "callable":
-        from joulekit.harness.sut.pycallable import check_callable_spec
+        from joulekit.loadgen.sut.pycallable import check_callable_spec
 
         check_callable_spec(spec.removeprefix("callable:"))
     elif kind == "http":
-        from joulekit.harness.sut.http import parse_endpoint
+        from joulekit.loadgen.sut.http import parse_endpoint
 
         parse_endpoint(spec)
     elif kind == "cmd" and not spec.removeprefix("cmd:").strip():
@@ -55,19 +55,19 @@ def open_sut(spec: str, *, batch_size: int | None = None, http: HttpOptions | No
     kind = sut_kind(spec)
     sut: Sut
     if kind == "demo":
-        from joulekit.harness.sut.demo import DemoModel
+        from joulekit.loadgen.sut.demo import DemoModel
 
         sut = DemoModel(batch_size or 32)
     elif kind == "noop":
-        from joulekit.harness.sut.noop import NoopSut
+        from joulekit.loadgen.sut.noop import NoopSut
 
         sut = NoopSut()
     elif kind == "callable":
-        from joulekit.harness.sut.pycallable import open_callable
+        from joulekit.loadgen.sut.pycallable import open_callable
 
         sut = open_callable(spec.removeprefix("callable:"))
     elif kind == "http":
-        from joulekit.harness.sut.http import HttpSut
+        from joulekit.loadgen.sut.http import HttpSut
 
         sut = HttpSut(spec, http)
     else:

@@ -2,7 +2,7 @@
 
 LoadGen talks in queries of samples; models talk in batches of inputs. An adapter
 only has to answer "run these sample indices" and may return what it computed; the
-dispatcher (``joulekit.harness.dispatch``) turns that into LoadGen responses, splits
+dispatcher (``joulekit.loadgen.dispatch``) turns that into LoadGen responses, splits
 queries into batches no larger than the adapter allows, and decides which thread runs
 them. Keeping LoadGen out of the adapters is what lets a user's callable be a plain
 function, and lets the no-op adapter cost nothing beyond LoadGen's own bookkeeping.

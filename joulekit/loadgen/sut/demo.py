@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from joulekit.errors import UserError
-from joulekit.harness.sut.base import FirstToken, Output, Sut
+from joulekit.loadgen.sut.base import FirstToken, Output, Sut
 
 WEIGHT_SEED = 20_240_917
 DATA_SEED = 7

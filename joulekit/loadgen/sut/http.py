@@ -22,8 +22,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from joulekit.errors import UserError
-from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
 from joulekit.inputs import read_text_input
+from joulekit.loadgen.sut.base import Completion, FirstToken, Output, Sut
 
 DEFAULT_PROMPTS: tuple[str, ...] = (
     "Explain why the sky is blue in two sentences.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from joulekit.harness.sut.base import FirstToken, Output, Sut
+from joulekit.loadgen.sut.base import FirstToken, Output, Sut
 
 
 class NoopSut(Sut):

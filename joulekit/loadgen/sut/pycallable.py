@@ -1,6 +1,6 @@
 """A user's Python model as a SUT: ``callable:package.module:attr``.
 
-The attribute may be a :class:`~joulekit.harness.sut.base.Sut` (instance or class), a
+The attribute may be a :class:`~joulekit.loadgen.sut.base.Sut` (instance or class), a
 class whose instances are callable or have ``predict``, or a plain function. Whatever
 it is, it is called with a list of sample indices and may return one output per index
 (bytes, a numpy row, a number) or ``None``. Optional attributes on it tune the harness
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from joulekit.errors import UserError
-from joulekit.harness.sut.base import Completion, FirstToken, Output, Sut
+from joulekit.loadgen.sut.base import Completion, FirstToken, Output, Sut
 
 
 def _split_spec(spec: str) -> tuple[str, str]:

@@ -4,12 +4,12 @@ Compatible with the reference director and with ours. ``run_client(ClientOptions
 is what ``joulekit client`` and ``joulekit run`` call.
 """
 
-from joulekit.harness.client.options import (
+from joulekit.run.client.options import (
     ClientOptions,
     ClientResult,
     Workload,
     WorkloadContext,
 )
-from joulekit.harness.client.runner import run_client
+from joulekit.run.client.runner import run_client
 
 __all__ = ["ClientOptions", "ClientResult", "Workload", "WorkloadContext", "run_client"]

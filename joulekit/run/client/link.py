@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
-from joulekit.inputs import size_limit
+from joulekit.formats.safe_files import size_limit
 from joulekit.session import protocol as p
 
 

@@ -23,12 +23,12 @@ from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text, sha1_file
 from joulekit.formats.power_json import write_power_document
-from joulekit.harness.client.director_watch import DirectorWatch
-from joulekit.harness.client.link import Link
-from joulekit.harness.client.loadgen_logs import check_dirs, copy_logs, find_log
-from joulekit.harness.client.options import ClientOptions, ClientResult, WorkloadContext
-from joulekit.harness.client.peer_names import check_session_name, target_inside
-from joulekit.harness.client.workload import describe, run_workload
+from joulekit.run.client.director_watch import DirectorWatch
+from joulekit.run.client.link import Link
+from joulekit.run.client.loadgen_logs import check_dirs, copy_logs, find_log
+from joulekit.run.client.options import ClientOptions, ClientResult, WorkloadContext
+from joulekit.run.client.peer_names import check_session_name, target_inside
+from joulekit.run.client.workload import describe, run_workload
 from joulekit.session import protocol as p
 from joulekit.session.clock import step_clock
 from joulekit.session.logs import CLIENT_FORMAT, CaptureHandler

@@ -18,7 +18,7 @@ import subprocess
 from collections.abc import Callable
 
 from joulekit import signals
-from joulekit.harness.client.options import Workload, WorkloadContext
+from joulekit.run.client.options import Workload, WorkloadContext
 
 #: how long a stopped workload may take to write its logs before it is terminated
 GRACE_S = 10.0
