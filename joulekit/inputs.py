@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import argparse
 import configparser
-import contextlib
-import contextvars
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 from joulekit.errors import UserError
@@ -80,7 +77,7 @@ def read_text_input(path: Path, what: str) -> str:
     if Path(path).is_dir():
         raise UserError(f"{what} {path} is a folder; give the file")
     try:
-        return read_input_bytes(path, limit=CONFIG_LIMIT).decode("utf-8")
+        return read_regular_file(path, CONFIG_LIMIT).decode("utf-8")
     except UnsafeInputError as err:
         raise UserError(f"{what} {path} {err.reason}; give a regular file") from None
     except FileNotFoundError:
@@ -142,27 +139,11 @@ def prepare_output_dir(path: Path, option: str, *, must_be_empty: bool) -> Path:
     return path
 
 
-# -- untrusted files: what the checker and the packager may open ------------------------
+# -- reading a file that may not be what its name says ---------------------------------
 
 MiB = 1 << 20
-#: the largest file of each kind a reader opens. Generous: a 13-hour run at 1 Hz writes
-#: a spl.txt of about 10 MiB, and the published detail logs we hold are under 1 MiB; any
-#: file far larger is not a measurement but a mistake or an attack (a 1 GiB sparse spl.txt cost
-#: 83 s and 14.7 GB of memory before this limit).
-SIZE_LIMITS = {
-    "spl.txt": 256 * MiB,
-    "ptd_logs.txt": 256 * MiB,
-    "mlperf_log_detail.txt": 256 * MiB,
-    "mlperf_log_summary.txt": 16 * MiB,
-    "mlperf_log_accuracy.json": 4096 * MiB,
-    ".json": 64 * MiB,
-    ".log": 256 * MiB,
-}
-DEFAULT_SIZE_LIMIT = 512 * MiB
 #: findings quote at most this many characters of a file's content
 EXCERPT_CHARS = 120
-
-_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("input_root", default=None)
 
 
 class UnsafeInputError(OSError):
@@ -176,14 +157,6 @@ class UnsafeInputError(OSError):
         super().__init__(0, reason, str(path))
         self.kind = kind
         self.reason = reason
-
-
-def size_limit(path: str | os.PathLike[str]) -> int:
-    """The largest size a reader opens for a file of this name."""
-    name = Path(path).name
-    if name in SIZE_LIMITS:
-        return SIZE_LIMITS[name]
-    return SIZE_LIMITS.get(Path(name).suffix, DEFAULT_SIZE_LIMIT)
 
 
 def human_size(size: int) -> str:
@@ -201,24 +174,8 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
-@contextlib.contextmanager
-def input_root(root: str | os.PathLike[str]) -> Iterator[None]:
-    """While active, :func:`read_input_bytes` refuses links that resolve outside ``root``
-    (the tree the user asked to check): a line of ``/etc/shadow`` must never appear in
-    a report because a stranger's tree linked ``spl.txt`` to it."""
-    token = _ROOT.set(Path(os.path.realpath(root)))
-    try:
-        yield
-    finally:
-        _ROOT.reset(token)
-
-
-def current_input_root() -> Path | None:
-    """The tree :func:`input_root` confines reads to now, or None."""
-    return _ROOT.get()
-
-
-def _kind_of(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words (``a FIFO``)."""
     for test, name in (
         (stat.S_ISFIFO, "a FIFO"),
         (stat.S_ISCHR, "a character device"),
@@ -231,32 +188,9 @@ def _kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def inspect_input(path: str | os.PathLike[str], limit: int | None = None) -> None:
-    """Raise :class:`UnsafeInputError` unless ``path`` is a regular file inside the
-    current :func:`input_root` (if any) and within ``limit`` bytes. A missing file
-    raises ``FileNotFoundError`` as ``open`` would."""
-    root = _ROOT.get()
-    link = os.lstat(path)
-    if stat.S_ISLNK(link.st_mode):
-        target = Path(os.path.realpath(path))
-        if root is not None and not target.is_relative_to(root):
-            raise UnsafeInputError(
-                path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
-            )
-    elif root is not None:
-        real = Path(os.path.realpath(path))
-        if not real.is_relative_to(root):  # a linked folder above the file
-            raise UnsafeInputError(
-                path, "symlink", f"resolves to {real}, outside the checked tree (a linked folder)"
-            )
-    info = os.stat(path)
-    _check_stat(path, info, limit)
-
-
-def _check_stat(path: str | os.PathLike[str], info: os.stat_result, limit: int | None) -> None:
+def _check_stat(path: str | os.PathLike[str], info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeInputError(path, "special", f"is {_kind_of(info.st_mode)}, not a regular file")
-    limit = size_limit(path) if limit is None else limit
+        raise UnsafeInputError(path, "special", f"is {kind_of(info.st_mode)}, not a regular file")
     if info.st_size > limit:
         raise UnsafeInputError(
             path,
@@ -266,15 +200,22 @@ def _check_stat(path: str | os.PathLike[str], info: os.stat_result, limit: int |
         )
 
 
-def read_input_bytes(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
-    """The bytes of an untrusted file, read only if :func:`inspect_input` allows it.
+def check_regular_file(path: str | os.PathLike[str], limit: int) -> None:
+    """Raise :class:`UnsafeInputError` unless ``path`` (links followed) is a regular
+    file of at most ``limit`` bytes; a missing file raises ``FileNotFoundError``."""
+    _check_stat(path, os.stat(path), limit)
 
-    Opened non-blocking (a FIFO swapped in after the check cannot hang us) and checked
-    again on the open descriptor; never reads more than the limit, even from a file that
-    grows while it is read.
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or :class:`UnsafeInputError`.
+
+    A FIFO or device is never opened (checked first); the open is non-blocking (a FIFO
+    swapped in after the check cannot hang us) and checked again on the descriptor; never
+    reads more than the limit, even from a file that grows while it is read. This is the
+    primitive: which size each kind of result file may have and which tree links may not
+    leave are :mod:`joulekit.formats.safe_files`' concern (it names the tree's files).
     """
-    inspect_input(path, limit)
-    limit = size_limit(path) if limit is None else limit
+    check_regular_file(path, limit)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         _check_stat(path, os.fstat(fd), limit)
@@ -300,7 +241,7 @@ def output_file(path: str | os.PathLike[str], option: str) -> Path:
 
     A symbolic link, FIFO, device or folder is refused with a UserError: writing "the
     report" through a link or into ``/dev/full`` is never what was meant. The write
-    itself goes through :mod:`joulekit.formats.atomic`, which repeats the check.
+    itself is :func:`joulekit.formats.safe_files.write_output` (atomic, checked again).
     """
     target = Path(path)
     try:
@@ -315,84 +256,6 @@ def output_file(path: str | os.PathLike[str], option: str) -> Path:
             hint="remove the link or choose another name",
         )
     if not stat.S_ISREG(info.st_mode):
-        raise UserError(f"{option} {target} is {_kind_of(info.st_mode)}; give a new or "
+        raise UserError(f"{option} {target} is {kind_of(info.st_mode)}; give a new or "
                         "regular file")
     return target
-
-
-def write_output(path: str | os.PathLike[str], text: str, option: str) -> None:
-    """Write a command's output file (``-o FILE``): checked by :func:`output_file`, then
-    written atomically; any failure is one UserError naming the option and the file."""
-    from joulekit.formats.atomic import atomic_write_text
-
-    target = output_file(path, option)
-    try:
-        atomic_write_text(target, text)
-    except OSError as err:
-        raise UserError(f"cannot write {option} {target}: {err.strerror or err}") from None
-
-
-#: a result or submission tree holds thousands of files; a walk stops after this many
-MAX_SCANNED = 200_000
-
-
-def scan_tree(folder: str | os.PathLike[str]) -> dict[str, UnsafeInputError]:
-    """Each entry below ``folder`` that may not be read, by relative POSIX path.
-
-    Links (to files or folders) are judged by where they point against the current
-    :func:`input_root` (``folder`` itself when none is active); the walk follows none.
-    """
-    base = Path(folder)
-    token = None if _ROOT.get() is not None else _ROOT.set(Path(os.path.realpath(base)))
-    try:
-        return _scan(base)
-    finally:
-        if token is not None:
-            _ROOT.reset(token)
-
-
-def _scan(base: Path) -> dict[str, UnsafeInputError]:
-    found: dict[str, UnsafeInputError] = {}
-    seen = 0
-    for current, dirs, names in os.walk(base, followlinks=False):
-        dirs.sort()
-        linked = [d for d in dirs if os.path.islink(os.path.join(current, d))]
-        for name in sorted(names) + linked:
-            seen += 1
-            if seen > MAX_SCANNED:
-                return found
-            path = Path(current, name)
-            try:
-                if name in linked:
-                    _check_link_target(path)
-                else:
-                    inspect_input(path)
-            except UnsafeInputError as err:
-                found[path.relative_to(base).as_posix()] = err
-            except OSError:
-                continue  # a broken link or a file gone meanwhile: the readers say so
-    return found
-
-
-def _check_link_target(path: Path) -> None:
-    root = _ROOT.get()
-    target = Path(os.path.realpath(path))
-    if root is not None and not target.is_relative_to(root):
-        raise UnsafeInputError(
-            path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
-        )
-
-
-def refuse_unsafe_tree(folder: str | os.PathLike[str], what: str) -> None:
-    """A UserError naming every entry of :func:`scan_tree` (the first few), if any: for
-    readers that would otherwise open a FIFO (and hang) or follow a link out."""
-    bad = scan_tree(folder)
-    if not bad:
-        return
-    shown = [f"{rel} {err.reason}" for rel, err in list(bad.items())[:5]]
-    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-    raise UserError(
-        f"{what} {folder} holds files that are never read: {'; '.join(shown)}{more}",
-        hint="replace each link by a copy of its file, remove FIFOs and devices, and "
-        "restore oversized files from the original run",
-    )

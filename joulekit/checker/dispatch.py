@@ -28,7 +28,7 @@ from joulekit.checker.submission.runner import check_submission
 from joulekit.checker.submission.summary import write_csv
 from joulekit.checker.submission.tree import is_submission_tree
 from joulekit.errors import UserError
-from joulekit.inputs import input_root, refuse_unsafe_tree
+from joulekit.formats.safe_files import input_root, refuse_unsafe_tree
 
 #: ``auto`` lets the domains claim the path; a domain name forces that domain
 Scope = Literal["auto", "power", "submission"]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from joulekit.formats.issues import FormatIssue
-from joulekit.inputs import read_input_bytes
+from joulekit.formats.safe_files import read_input_bytes
 
 _EOL = re.compile(r"\r*\n|\r")
 _EOL_BYTES = re.compile(rb"\r*\n|\r")

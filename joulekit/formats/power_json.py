@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple
 
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
-from joulekit.inputs import read_input_bytes
+from joulekit.formats.safe_files import read_input_bytes
 
 #: keys every summary must hold (the reference checker's list), in the reference order
 REQUIRED_KEYS = (

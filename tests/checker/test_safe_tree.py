@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from joulekit.checker import check_path
-from joulekit.inputs import UnsafeInputError, excerpt, input_root, read_input_bytes
+from joulekit.formats.safe_files import input_root, read_input_bytes
+from joulekit.inputs import UnsafeInputError, excerpt
 
 from ._fixtures import DELL_V21_OFFLINE
 

@@ -16,7 +16,7 @@ from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.formats.atomic import sha1_file
 from joulekit.formats.layout import POWER_CLIENT_JSON, POWER_SERVER_JSON
-from joulekit.inputs import inspect_input
+from joulekit.formats.safe_files import inspect_input
 
 
 def check_sources(ctx: PowerContext) -> Iterator[Finding]:

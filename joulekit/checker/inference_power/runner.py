@@ -24,7 +24,7 @@ from joulekit.checker.registry import REGISTRY
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import UserError
 from joulekit.formats.layout import PERFORMANCE, POWER, find_power_results
-from joulekit.inputs import current_input_root, input_root
+from joulekit.formats.safe_files import current_input_root, input_root
 from joulekit.rules import PowerRules, RulePack, available_rounds, detect_round, load_pack
 
 #: below this many results the pool's start-up costs more than it saves

@@ -4,7 +4,7 @@ Auditors run the checker on trees strangers assembled. A link that leaves the tr
 (``spl.txt -> /etc/shadow``), a FIFO or device in place of a log (opening it hangs or
 has side effects), or a file far larger than any measurement (a 1 GiB sparse
 ``spl.txt``) is reported here, by name, and never read: the readers refuse the same
-files through :func:`joulekit.inputs.read_input_bytes`, so no later check quotes them.
+files through :func:`joulekit.formats.safe_files.read_input_bytes`, so no later check quotes them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
 from joulekit.checker.inference_power.context import PowerContext
-from joulekit.inputs import UnsafeInputError, scan_tree
+from joulekit.formats.safe_files import scan_tree
+from joulekit.inputs import UnsafeInputError
 
 _RULES = {"symlink": R.UNSAFE_LINK, "special": R.UNSAFE_SPECIAL, "size": R.UNSAFE_SIZE}
 
