@@ -106,11 +106,11 @@ def test_doctor_reports_an_unreadable_config_as_one_finding(
 def test_ptd_sim_port_taken_or_out_of_range(taken_port: int) -> None:
     assert_one_line_error(joulekit("ptd-sim", "--device", "49", "--port", str(taken_port)), "taken")
     assert_one_line_error(joulekit("ptd-sim", "--device", "49", "--port", "99999"), "65535")
-    done = subprocess.run([sys.executable, "-m", "joulekit.simulator.cli",
+    done = subprocess.run([sys.executable, "-m", "joulekit.cli.ptd_sim",
                            "-p", str(taken_port), "49", "/dev/null"],
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     assert_one_line_error(done, "taken")
-    done = subprocess.run([sys.executable, "-m", "joulekit.simulator.cli",
+    done = subprocess.run([sys.executable, "-m", "joulekit.cli.ptd_sim",
                            "-p", "x", "49", "/dev/null"],
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     assert_one_line_error(done, "-p")

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from joulekit.cli import OneLineParser
 from joulekit.errors import EXIT_USER_ERROR, UserError
 from joulekit.inputs import port_arg
 from joulekit.simulator.faults import parse_faults
@@ -160,8 +161,6 @@ def register(subparsers: Any) -> None:
 
 def ptd_main(argv: Sequence[str] | None = None) -> int:
     """Console script: ``joulekit-ptd [PTD options] <device-type> <device-port>``."""
-    from joulekit.cli import OneLineParser
-
     parser = OneLineParser(
         prog="joulekit-ptd",
         description="PTDaemon stand-in (joulekit simulator): accepts PTDaemon's command line.",
