@@ -147,7 +147,6 @@ def reason_findings(module: Module) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=False, reason="issue 18 in progress; see GUARD STATUS in progress_18D.md")
 def test_imports_point_down_the_layers() -> None:
     findings = [f for m in modules() for f in layer_findings(m)]
     assert not findings, f"{len(findings)} import(s) against the house's layers:\n" + "\n".join(

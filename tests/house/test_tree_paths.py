@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-
 from joulekit.formats import layout
 
 from ._tree import Module, docstring_nodes, modules
@@ -119,7 +117,6 @@ def _outside_formats() -> list[Module]:
     return [m for m in modules() if m.part != "formats"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 18 in progress; see GUARD STATUS in progress_18D.md")
 def test_no_result_tree_path_outside_formats() -> None:
     findings = [
         f"{m.rel}:{line}: {text!r}" for m in _outside_formats() for line, text in _hits(m)
