@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from joulekit.checker.inference_power.runner import check_power_result
 from joulekit.checker.metrics import PowerFigure, select_samples
 from joulekit.checker.options import CheckOptions
 from joulekit.checker.report import ResultReport
@@ -33,8 +34,6 @@ from joulekit.rules import detect_round, load_pack
 
 def run_checker(perf_dir: Path, round_name: str | None) -> ResultReport:
     """The checker's verdict on one result, under the given or detected round."""
-    from joulekit.checker.inference_power.runner import check_power_result
-
     why = "given with --round"
     if round_name is None:
         round_name, why = detect_round(perf_dir)

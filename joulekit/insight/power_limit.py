@@ -17,7 +17,7 @@ from joulekit.errors import UserError
 
 def _nvml() -> Any:
     try:
-        import pynvml
+        import pynvml  # optional dependency (nvidia-ml-py): only a power-limit sweep needs it
     except ImportError:
         raise UserError(
             "a power-limit sweep needs nvidia-ml-py (pip install nvidia-ml-py)"

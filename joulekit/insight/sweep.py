@@ -28,7 +28,14 @@ from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
 from joulekit.formats.layout import OFFLINE, ResultPaths
 from joulekit.formats.mllog import read_detail
-from joulekit.insight.power_limit import power_limit
+from joulekit.inputs import prepare_output_dir
+from joulekit.insight.sweep_executor import (
+    DEFAULT_EXECUTOR,
+    MeasureFn,
+    PointJob,
+    SweepExecutor,
+    executor,
+)
 from joulekit.insight.table import (
     AVG_POWER,
     ENERGY,
@@ -38,7 +45,7 @@ from joulekit.insight.table import (
     STATUS,
     THROUGHPUT,
 )
-from joulekit.run.measure import RunConfig, RunOutcome, check_config, nothing_measured
+from joulekit.run.measure import RunConfig, RunOutcome, check_config, measure, nothing_measured
 
 #: latency columns and the LoadGen detail keys they come from (ns in the log)
 LATENCY_KEYS = {
@@ -56,9 +63,6 @@ KNOB_OPTIONS = {
     "concurrency": "--concurrency",
     "target_qps": "--target-qps",
 }
-
-MeasureFn = Callable[[RunConfig], RunOutcome]
-
 
 @dataclass(frozen=True)
 class SweepSpec:
@@ -225,75 +229,85 @@ def run_sweep(
     measure_fn: MeasureFn | None = None,
     retry_failed: bool = False,
     on_point: Callable[[SweepProgress], None] | None = None,
+    engine: str | SweepExecutor = DEFAULT_EXECUTOR,
 ) -> pd.DataFrame:
     """Measure every point of ``spec`` not yet finished in ``out``; return the table.
 
-    A run that comes back interrupted stops the sweep with ``KeyboardInterrupt`` after
-    the table is written; the interrupted point has no ``point.json`` and is measured
-    again next time.
+    ``engine`` runs the points (:mod:`joulekit.insight.sweep_executor`; ``local`` by
+    default: one after another, here). A run that comes back interrupted stops the sweep
+    with ``KeyboardInterrupt`` after the table is written; the interrupted point has no
+    ``point.json`` and is measured again next time.
     """
-    from joulekit.inputs import prepare_output_dir
-
+    runner = engine if isinstance(engine, SweepExecutor) else executor(engine)
     if measure_fn is None:
-        from joulekit.run.measure import measure
-
         measure_fn = measure
         # the inputs every point shares: a typo stops the sweep before its first run
         check_config(RunConfig(sut=spec.sut, scenario=spec.scenario,
                                duration_ms=spec.duration_ms, director=spec.director,
                                round=spec.round))
-    run_one: MeasureFn = measure_fn
     out = prepare_output_dir(out, "-o", must_be_empty=False)
     _check_spec(out, spec)
     points_dir = out / "points"
     points_dir.mkdir(exist_ok=True)
     notify = on_point or (lambda progress: None)
     ids = [point_id(knobs) for knobs in spec.points()]
+    actions: dict[str, str] = {}
 
     def table() -> pd.DataFrame:
         return write_table(out, list(_finished_rows(points_dir, ids)))
 
-    for knobs in spec.points():
-        pid = point_id(knobs)
-        folder = points_dir / pid
-        done = folder / "point.json"
-        if done.is_file():
-            previous = json.loads(done.read_text(encoding="utf-8"))
-            if previous.get(STATUS) == "ok" or not retry_failed:
-                notify(SweepProgress(pid, "skipped", previous))
-                continue
-        action = "measured"
-        if folder.exists():
-            _set_aside(folder, "failed" if done.is_file() else "interrupted")
-            action = "retried"
-        args = list(spec.extra_args)
-        for knob, option in KNOB_OPTIONS.items():
-            if knob in knobs:
-                value = knobs[knob]
-                args += [option, str(int(value)) if value.is_integer() else f"{value:g}"]
-        config = RunConfig(
-            sut=spec.sut,
-            scenario=spec.scenario,
-            duration_ms=spec.duration_ms,
-            output=folder / "run",
-            director=spec.director,
-            loadgen_args=tuple(args),
-            label=f"sweep-{pid}"[:60],
-            round=spec.round,
-            settle_s=spec.settle_s,
-        )
-        with power_limit(spec.gpu, knobs.get("power_limit_w")):
-            outcome = run_one(config)
+    def jobs() -> Iterator[PointJob]:
+        """The points still to measure, drawn one by one (skips are reported as drawn)."""
+        for knobs in spec.points():
+            pid = point_id(knobs)
+            folder = points_dir / pid
+            done = folder / "point.json"
+            if done.is_file():
+                previous = json.loads(done.read_text(encoding="utf-8"))
+                if previous.get(STATUS) == "ok" or not retry_failed:
+                    notify(SweepProgress(pid, "skipped", previous))
+                    continue
+            actions[pid] = "measured"
+            if folder.exists():
+                _set_aside(folder, "failed" if done.is_file() else "interrupted")
+                actions[pid] = "retried"
+            yield PointJob(pid, knobs, _point_config(spec, knobs, folder / "run", pid), spec.gpu)
+
+    def finished(job: PointJob, outcome: RunOutcome) -> None:
         if outcome.interrupted:
             table()
             raise KeyboardInterrupt
         if nothing_measured(outcome):
             # the director cannot be reached: every other point would fail alike
             table()
-            raise UserError(f"{outcome.error}; the sweep stopped at {pid}, nothing measured "
-                            "there; rerun the same command to resume")
-        row = row_from_outcome(spec, pid, knobs, outcome)
-        atomic_write_text(done, json.dumps(row, indent=2, default=str) + "\n")
+            raise UserError(f"{outcome.error}; the sweep stopped at {job.point}, nothing "
+                            "measured there; rerun the same command to resume")
+        row = row_from_outcome(spec, job.point, job.knobs, outcome)
+        atomic_write_text(points_dir / job.point / "point.json",
+                          json.dumps(row, indent=2, default=str) + "\n")
         table()
-        notify(SweepProgress(pid, action if row[STATUS] == "ok" else "failed", row))
+        notify(SweepProgress(job.point, actions[job.point] if row[STATUS] == "ok" else "failed",
+                             row))
+
+    runner.run(jobs(), measure_fn, finished)
     return table()
+
+
+def _point_config(spec: SweepSpec, knobs: dict[str, float], output: Path, pid: str) -> RunConfig:
+    """The measured run of one point: the shared settings plus its knobs as LoadGen options."""
+    args = list(spec.extra_args)
+    for knob, option in KNOB_OPTIONS.items():
+        if knob in knobs:
+            value = knobs[knob]
+            args += [option, str(int(value)) if value.is_integer() else f"{value:g}"]
+    return RunConfig(
+        sut=spec.sut,
+        scenario=spec.scenario,
+        duration_ms=spec.duration_ms,
+        output=output,
+        director=spec.director,
+        loadgen_args=tuple(args),
+        label=f"sweep-{pid}"[:60],
+        round=spec.round,
+        settle_s=spec.settle_s,
+    )

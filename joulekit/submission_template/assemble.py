@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from typing import Any
 
 from joulekit.errors import UserError
@@ -148,7 +149,5 @@ def _project_template(project: Project, name: str, values: dict[str, str]) -> st
     """The submitter's filled template if present, else the shipped one."""
     own = project.templates / name
     if own.is_file():
-        from string import Template
-
         return Template(own.read_text(encoding="utf-8")).safe_substitute(values)
     return template_text(name, **values)

@@ -12,6 +12,7 @@ from joulekit.checker.submission.result import ResultVerdict
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.inputs import output_file, prepare_output_dir
+from joulekit.rules import load_pack
 from joulekit.submission_template.assemble import Measured, assemble
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.rehearsal import STAMP, describe, tolerated
@@ -68,8 +69,6 @@ def package(project: Project, measured: list[Measured], out: Path, *, only_valid
             workers: int | None = None, rehearsal: bool = False) -> PackageResult:
     """Assemble, truncate, check and pack. ``rehearsal`` tolerates the rules a simulated,
     shortened demo fails by design (:data:`REHEARSAL_RULES`) and stamps what it writes."""
-    from joulekit.rules import load_pack
-
     output_file(out, "--out")
     refuse_unsafe_tree(project.tree, "the submission tree")
     for m in measured:  # before copying: a link would be copied as its target

@@ -10,6 +10,7 @@ from joulekit import __version__
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.inputs import prepare_output_dir
+from joulekit.rules import load_pack
 from joulekit.submission_template.host import detect_host
 from joulekit.submission_template.project import Project
 from joulekit.submission_template.template import (
@@ -33,8 +34,6 @@ def scaffold(folder: Path, *, round_name: str, division: str, submitter: str, sy
              power: bool = True, host: dict[str, str] | None = None,
              force: bool = False) -> Project:
     """Write the project file, the templates and the submitter tree; returns the project."""
-    from joulekit.rules import load_pack
-
     pack = load_pack(round_name).submission
     if division not in pack["divisions"]:
         raise UserError(f"division {division!r} is not one of {round_name}: "
