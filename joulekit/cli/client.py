@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from joulekit.run.client import ClientOptions, run_client
 from joulekit.session.protocol import DEFAULT_PORT
 from joulekit.validate import float_arg, int_arg
 
@@ -74,7 +75,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from joulekit.run.client import ClientOptions, run_client
 
     result = run_client(
         ClientOptions(

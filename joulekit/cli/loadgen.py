@@ -15,7 +15,14 @@ from typing import Any
 
 from joulekit import signals
 from joulekit.errors import EXIT_USER_ERROR, UserError
+from joulekit.formats.atomic import atomic_write_text, sha256_file
+from joulekit.formats.layout import ACCURACY_TXT, OFFLINE
+from joulekit.loadgen.command import run_command
+from joulekit.loadgen.outcome import ACCURACY
+from joulekit.loadgen.runner import LoadgenCrashed, LoadgenInterrupted, run_loadgen
 from joulekit.loadgen.settings import SCENARIOS, LoadgenSettings, parse_seeds
+from joulekit.loadgen.sut import HttpOptions, open_sut, sut_kind
+from joulekit.loadgen.sut.demo import score_accuracy
 from joulekit.validate import float_arg, int_arg
 
 EXIT_SUT_FAILED = 1
@@ -30,7 +37,7 @@ _RATE = float_arg(positive=True, maximum=1e12)
 def add_settings_arguments(parser: argparse.ArgumentParser, *, durations: bool = True) -> None:
     """The LoadGen options shared by ``loadgen`` and ``run`` (which sets durations itself)."""
     g = parser.add_argument_group("LoadGen settings (applied after mlperf.conf and user.conf)")
-    g.add_argument("--scenario", default="Offline", help=f"one of {', '.join(SCENARIOS)}")
+    g.add_argument("--scenario", default=OFFLINE, help=f"one of {', '.join(SCENARIOS)}")
     g.add_argument("--model", default=None,
                    help="benchmark name used to look keys up in the conf files "
                         "(default: demo)")
@@ -114,7 +121,6 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from joulekit.loadgen.runner import LoadgenCrashed, LoadgenInterrupted
 
     settings = settings_from_args(args)
     log_dir: Path = args.log_dir.resolve()
@@ -154,13 +160,10 @@ def _run(args: argparse.Namespace, settings: LoadgenSettings, log_dir: Path) -> 
     untuned = not any(name in os.environ for name in _DEMO_BLAS_ENV)
     if args.sut == "demo" and "numpy" not in sys.modules and untuned:
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    from joulekit.loadgen.sut import HttpOptions, open_sut, sut_kind
 
     if sut_kind(args.sut) == "cmd":
-        from joulekit.loadgen.command import run_command
 
         return run_command(args.sut.removeprefix("cmd:"), settings, log_dir)
-    from joulekit.loadgen.runner import run_loadgen
 
     http = HttpOptions(model=args.http_model, max_tokens=args.max_tokens,
                        concurrency=args.concurrency, prompts_file=args.prompts)
@@ -178,9 +181,6 @@ def _accuracy_notes(args: argparse.Namespace, settings: LoadgenSettings, log_dir
     """For the demo in accuracy mode, score it and write accuracy.txt as MLPerf does."""
     if settings.mode != "accuracy" or args.sut != "demo":
         return []
-    from joulekit.formats.atomic import atomic_write_text, sha256_file
-    from joulekit.loadgen.outcome import ACCURACY
-    from joulekit.loadgen.sut.demo import score_accuracy
 
     log = log_dir / ACCURACY
     if not log.is_file():
@@ -189,9 +189,9 @@ def _accuracy_notes(args: argparse.Namespace, settings: LoadgenSettings, log_dir
     line = f"top-1 agreement with the float64 reference: {100 * share:.3f}% of {count} samples"
     # the classification scripts' one-line form, which submission checkers parse
     score = f"accuracy={100 * share:.3f}%, good={round(share * count)}, total={count}"
-    atomic_write_text(log_dir / "accuracy.txt",
+    atomic_write_text(log_dir / ACCURACY_TXT,
                       f"{score}\n{line}\nhash={sha256_file(log)}\n")
-    return [line, f"accuracy: {log_dir / 'accuracy.txt'}"]
+    return [line, f"accuracy: {log_dir / ACCURACY_TXT}"]
 
 
 __all__ = ["EXIT_SUT_FAILED", "EXIT_USER_ERROR", "register"]

@@ -9,9 +9,13 @@ simulator in place of each analyzer (:mod:`joulekit.run.rehearse`).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
+from joulekit import signals
 from joulekit.cli.loadgen import (
     add_settings_arguments,
     add_sut_arguments,
@@ -19,8 +23,25 @@ from joulekit.cli.loadgen import (
     sut_args_to_cli,
 )
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
+from joulekit.formats.layout import OFFLINE
+from joulekit.inputs import prepare_output_dir, read_ini
+from joulekit.loadgen.sut.http import read_prompts
+from joulekit.run.audit import parse_compliance
 from joulekit.run.local_director import DEMO_LOAD
-from joulekit.run.measure import DEMO_PHASE_MS, DEMO_SETTLE_S, RunConfig
+from joulekit.run.measure import (
+    DEMO_PHASE_MS,
+    DEMO_SETTLE_S,
+    RunConfig,
+    check_config,
+    default_output,
+    loadgen_command_args,
+    measure,
+    nothing_measured,
+)
+from joulekit.run.progress import PhaseProgress
+from joulekit.run.rehearse import rehearse
+from joulekit.run.summary import render
+from joulekit.run.workload import LoadgenWorkload
 from joulekit.validate import float_arg
 
 #: a phase of a week is a typo, not a measurement (and keeps the milliseconds an int64)
@@ -77,7 +98,6 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
         raise UserError("--duration-s must be positive")
     settings.build()  # LoadGen reads the conf files now: a bad one stops here, not in ranging
     if args.prompts is not None:
-        from joulekit.loadgen.sut.http import read_prompts
 
         read_prompts(args.prompts)
     return RunConfig(
@@ -91,20 +111,15 @@ def build_config(args: argparse.Namespace, on_phase: Any = None) -> RunConfig:
 
 
 def _compliance(text: str) -> tuple[str, ...]:
-    from joulekit.run.audit import parse_compliance
 
     return parse_compliance(text) if text.strip() else ()
 
 
 def main(args: argparse.Namespace) -> int:
-    from rich.console import Console
 
     console = Console(stderr=False)
     if args.rehearse:
         return _rehearse(args, console)
-    from joulekit.run.measure import measure, nothing_measured
-    from joulekit.run.progress import PhaseProgress
-    from joulekit.run.summary import render
 
     with PhaseProgress(console) as progress:
         config = build_config(args, progress.on_phase)
@@ -117,10 +132,6 @@ def main(args: argparse.Namespace) -> int:
                         f"(what happened: {outcome.output / 'outcome.json'})")
     render(outcome, console)
     if outcome.interrupted:
-        import sys
-
-        from joulekit import signals
-
         print(f"joulekit run: interrupted by {signals.describe()}; what was measured is kept "
               f"in {outcome.output}", file=sys.stderr, flush=True)
         return signals.exit_code()
@@ -130,20 +141,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _rehearse(args: argparse.Namespace, console: Any) -> int:
-    try:
-        from joulekit.run.rehearse import rehearse
-    except ModuleNotFoundError as err:
-        if err.name != "joulekit.run.rehearse":
-            raise
-        raise UserError("--rehearse needs joulekit.run.rehearse, which this installation "
-                        "lacks; update joulekit") from None
     if args.director_config is None:
         raise UserError("--rehearse needs your director's config: -c server.conf")
     if args.director:
         raise UserError("--rehearse starts its own director from -c; drop --director")
-    from joulekit.inputs import prepare_output_dir, read_ini
-    from joulekit.run.measure import check_config, default_output, loadgen_command_args
-    from joulekit.run.workload import LoadgenWorkload
 
     config = build_config(args)
     check_config(config)
@@ -153,9 +154,9 @@ def _rehearse(args: argparse.Namespace, console: Any) -> int:
     workload = LoadgenWorkload(
         loadgen_command_args(config),
         {"ranging": config.duration_ms, "testing": config.duration_ms},
-        carry_offline_rate=config.scenario == "Offline"
+        carry_offline_rate=config.scenario == OFFLINE
         and "--target-qps" not in config.loadgen_args,
-        offline_retry=config.scenario == "Offline" and "--target-qps" not in config.loadgen_args,
+        offline_retry=config.scenario == OFFLINE and "--target-qps" not in config.loadgen_args,
     )
     result = rehearse(
         args.director_config, workload, output=output / "result",

@@ -66,6 +66,9 @@ CLIENT_LOG = "client.log"
 PTD_LOGS = "ptd_logs.txt"
 #: the two LoadGen logs every phase keeps
 LOADGEN_LOGS = (DETAIL_LOG, SUMMARY_LOG)
+#: where ``joulekit run`` keeps the detail log of an Offline attempt that ended before the
+#: min duration (the phase folder then holds exactly the one run that counts)
+SHORT_ATTEMPT_DETAIL = "mlperf_log_detail.short-attempt.txt"
 
 
 def session_file(folder: str, name: str) -> str:

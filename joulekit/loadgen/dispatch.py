@@ -74,6 +74,7 @@ class Dispatcher:
     """Feeds LoadGen's queries to one SUT and completes them."""
 
     def __init__(self, sut: Sut, *, accuracy: bool, token_latencies: bool) -> None:
+        # why: LoadGen's C extension is loaded only when a run starts (the CLI starts fast)
         import mlperf_loadgen as lg
 
         self._lg: Any = lg

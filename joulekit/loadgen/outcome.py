@@ -10,18 +10,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from joulekit.formats.layout import (
+    ACCURACY_LOG,
+    DETAIL_LOG,
+    MULTI_STREAM,
+    OFFLINE,
+    SERVER,
+    SINGLE_STREAM,
+    SUMMARY_LOG,
+)
 from joulekit.formats.mllog import read_detail
 
-DETAIL = "mlperf_log_detail.txt"
-SUMMARY = "mlperf_log_summary.txt"
-ACCURACY = "mlperf_log_accuracy.json"
+DETAIL = DETAIL_LOG
+SUMMARY = SUMMARY_LOG
+ACCURACY = ACCURACY_LOG
 
 #: the figure of merit LoadGen reports per scenario, and its unit
 METRIC_KEYS: dict[str, tuple[str, str]] = {
-    "Offline": ("result_samples_per_second", "samples/s"),
-    "Server": ("result_completed_samples_per_sec", "samples/s"),
-    "SingleStream": ("early_stopping_latency_ss", "ns"),
-    "MultiStream": ("early_stopping_latency_ms", "ns"),
+    OFFLINE: ("result_samples_per_second", "samples/s"),
+    SERVER: ("result_completed_samples_per_sec", "samples/s"),
+    SINGLE_STREAM: ("early_stopping_latency_ss", "ns"),
+    MULTI_STREAM: ("early_stopping_latency_ms", "ns"),
 }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.formats.layout import MULTI_STREAM, OFFLINE, SERVER, SINGLE_STREAM
 from joulekit.loadgen.dispatch import Dispatcher
 from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome
 from joulekit.loadgen.settings import LoadgenSettings
@@ -76,7 +77,7 @@ def physical_memory_bytes() -> int | None:
 def check_offline_size(ts: Any, scenario: str) -> None:
     """Refuse an Offline query that cannot fit in this machine's memory, before LoadGen
     tries (it dies with ``std::bad_alloc`` and takes the process down)."""
-    if scenario != "Offline":
+    if scenario != OFFLINE:
         return
     samples = offline_query_samples(ts)
     ram = physical_memory_bytes()
@@ -164,9 +165,9 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
     built-in mlperf.conf (so a user.conf or custom mlperf.conf setting is respected).
     """
     scenario = settings.scenario
-    if scenario in ("Offline", "Server") and settings.target_qps is None:
+    if scenario in (OFFLINE, SERVER) and settings.target_qps is None:
         base = _builtin(settings)
-        if scenario == "Offline" and ts.offline_expected_qps == base.offline_expected_qps:
+        if scenario == OFFLINE and ts.offline_expected_qps == base.offline_expected_qps:
             rate = measure_capacity(sut)
             span_s = 1.1 * max(ts.min_duration_ms, 1) / 1000.0
             ceiling = MAX_CALIBRATED_OFFLINE_SAMPLES / span_s
@@ -177,17 +178,17 @@ def calibrate(settings: LoadgenSettings, ts: Any, sut: Sut, echo: Callable[[str]
                  + (f" (capped: at most {MAX_CALIBRATED_OFFLINE_SAMPLES:,} samples in the "
                     "query)" if capped else "")
                  + " (give --target-qps to fix it)")
-        elif scenario == "Server" and ts.server_target_qps == base.server_target_qps:
+        elif scenario == SERVER and ts.server_target_qps == base.server_target_qps:
             rate = min(measure_capacity(sut) * SERVER_LOAD_SHARE, SERVER_MAX_CALIBRATED_QPS)
             ts.server_target_qps = rate
             echo(f"Server target QPS set to {rate:,.0f} from a short timing of the SUT "
                  "(give --target-qps to fix it)")
-    elif scenario in ("SingleStream", "MultiStream") and settings.target_latency_ms is None:
+    elif scenario in (SINGLE_STREAM, MULTI_STREAM) and settings.target_latency_ms is None:
         base = _builtin(settings)
-        attr = ("single_stream_expected_latency_ns" if scenario == "SingleStream"
+        attr = ("single_stream_expected_latency_ns" if scenario == SINGLE_STREAM
                 else "multi_stream_expected_latency_ns")
         if getattr(ts, attr) == getattr(base, attr):
-            per_query = 1 if scenario == "SingleStream" else ts.multi_stream_samples_per_query
+            per_query = 1 if scenario == SINGLE_STREAM else ts.multi_stream_samples_per_query
             measured = measure_latency(sut, per_query) * 1e9
             span_ns = 1.1 * ts.min_duration_ms * 1e6  # LoadGen plans 1.1 x min_duration
             ceiling, floor = span_ns / MIN_PREGENERATED, span_ns / MAX_PREGENERATED
@@ -206,6 +207,7 @@ def run_loadgen(
     summary_to_stdout: bool = False,
 ) -> LoadgenOutcome:
     """Run one LoadGen test of ``sut``; returns what its logs say."""
+    # why: LoadGen's C extension is loaded only when a run starts (the CLI starts fast)
     import mlperf_loadgen as lg
 
     try:

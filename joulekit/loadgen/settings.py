@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from joulekit.errors import UserError
+from joulekit.formats.layout import MULTI_STREAM, OFFLINE, SERVER, SINGLE_STREAM
+from joulekit.rules import load_pack
 from joulekit.validate import check_float
 
 if TYPE_CHECKING:
     import mlperf_loadgen
 
-SCENARIOS: tuple[str, ...] = ("Offline", "Server", "SingleStream", "MultiStream")
+SCENARIOS: tuple[str, ...] = (OFFLINE, SERVER, SINGLE_STREAM, MULTI_STREAM)
 Mode = Literal["performance", "accuracy"]
 
 #: FromConfig's ``conf_type``: 0 reads LoadGen's built-in mlperf.conf (the path is
@@ -45,7 +47,7 @@ def normalize_scenario(text: str) -> str:
 class LoadgenSettings:
     """What to ask LoadGen for. ``None`` means "leave what the conf files say"."""
 
-    scenario: str = "Offline"
+    scenario: str = OFFLINE
     mode: Mode = "performance"
     #: model name used to look keys up in the conf files (``resnet50.Offline.…``)
     model: str = "resnet50"
@@ -111,6 +113,7 @@ class LoadgenSettings:
 
     def build(self) -> mlperf_loadgen.TestSettings:
         """A ``TestSettings`` with conf files then overrides applied."""
+        # why: LoadGen's C extension is loaded only when a run starts (the CLI starts fast)
         import mlperf_loadgen as lg
 
         ts = lg.TestSettings()
@@ -142,24 +145,24 @@ class LoadgenSettings:
         if self.rng_seeds is not None:
             ts.qsl_rng_seed, ts.sample_index_rng_seed, ts.schedule_rng_seed = self.rng_seeds
         if self.target_qps is not None:
-            if self.scenario == "Server":
+            if self.scenario == SERVER:
                 ts.server_target_qps = self.target_qps
-            elif self.scenario == "Offline":
+            elif self.scenario == OFFLINE:
                 ts.offline_expected_qps = self.target_qps
             else:
                 raise UserError(f"--target-qps applies to Offline and Server, not {self.scenario}")
         if self.target_latency_ms is not None:
             ns = int(self.target_latency_ms * 1_000_000)
-            if self.scenario == "Server":
+            if self.scenario == SERVER:
                 ts.server_target_latency_ns = ns
-            elif self.scenario == "SingleStream":
+            elif self.scenario == SINGLE_STREAM:
                 ts.single_stream_expected_latency_ns = ns
-            elif self.scenario == "MultiStream":
+            elif self.scenario == MULTI_STREAM:
                 ts.multi_stream_expected_latency_ns = ns
             else:
                 raise UserError("--target-latency-ms does not apply to Offline")
         if self.samples_per_query is not None:
-            if self.scenario != "MultiStream":
+            if self.scenario != MULTI_STREAM:
                 raise UserError("--samples-per-query applies to MultiStream only")
             ts.multi_stream_samples_per_query = self.samples_per_query
 
@@ -177,7 +180,6 @@ def parse_seeds(text: str) -> tuple[int, int, int]:
 
 def round_seeds(round_name: str) -> tuple[int, int, int]:
     """The RNG seeds a round's submissions must use (its rule pack)."""
-    from joulekit.rules import load_pack
 
     seeds = load_pack(round_name).submission["seeds"]
     return (int(seeds["qsl_rng_seed"]), int(seeds["sample_index_rng_seed"]),

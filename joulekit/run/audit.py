@@ -28,7 +28,7 @@ from typing import Any
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
-from joulekit.formats.layout import LATENCY_SCENARIOS
+from joulekit.formats.layout import ACCURACY_TXT, LATENCY_SCENARIOS, PERFORMANCE, RUN_1, SERVER
 from joulekit.loadgen.outcome import ACCURACY, DETAIL, METRIC_KEYS, SUMMARY, read_detail_keys
 from joulekit.rules import table_of, threshold
 
@@ -112,7 +112,7 @@ def verify_performance(test: str, reference: Path, audited: Path) -> Verdict:
         return fail("the audit run is not VALID")
     if scenario != ref_scenario:
         return fail(f"scenario {scenario} differs from the reference's {ref_scenario}")
-    if scenario == "Server" and target != ref_target:
+    if scenario == SERVER and target != ref_target:
         return fail("the Server target latency differs from the reference's")
     if ref is None or score is None or ref <= 0:
         return fail(f"no {METRIC_KEYS.get(scenario, ('metric',))[0]} in the logs")
@@ -163,7 +163,7 @@ def verify_accuracy(accuracy_log: Path, audit_log: Path) -> Verdict:
 def place_accuracy(logs: Path, folder: Path) -> None:
     """Copy an accuracy run's files where a submission holds them (``accuracy/``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in (SUMMARY, DETAIL, ACCURACY, "accuracy.txt"):
+    for name in (SUMMARY, DETAIL, ACCURACY, ACCURACY_TXT):
         if (logs / name).is_file():
             shutil.copy2(logs / name, folder / name)
 
@@ -173,7 +173,7 @@ def place_compliance(test: str, logs: Path, folder: Path, reference_detail: Path
     """Lay one audit run out as a submission's ``TEST0X/`` folder and write its verdicts."""
     if folder.exists():
         shutil.rmtree(folder)
-    run_1 = folder / "performance" / "run_1"
+    run_1 = folder / PERFORMANCE / RUN_1
     run_1.mkdir(parents=True)
     for name in (SUMMARY, DETAIL):
         if (logs / name).is_file():

@@ -8,7 +8,7 @@ ends the session properly, instead of killing the director mid-phase.
 Being in its own session, nothing the terminal does reaches it, so it must notice by
 itself when the process that started it is gone (killed outright, or ended by Ctrl-C
 before it could stop the director). It is started through :func:`director_argv`:
-this module, run as ``python -m joulekit.run.local_director PARENT_PID director …``,
+``python -m joulekit.cli.watched PARENT_PID director …`` (:mod:`joulekit.cli.watched`)
 watches its parent pid and, once the parent is gone, ends the director as SIGTERM
 would (session ended, logs written) and exits at the latest ``STOP_TIMEOUT_S`` later.
 Watching the pid, rather than ``PR_SET_PDEATHSIG``, does not depend on which *thread*
@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -142,34 +141,8 @@ class LocalDirector:
 
 def director_argv(director_args: list[str]) -> list[str]:
     """``joulekit director DIRECTOR_ARGS`` that ends when this process is gone."""
-    return [sys.executable, "-m", "joulekit.run.local_director", str(os.getpid()),
+    return [sys.executable, "-m", "joulekit.cli.watched", str(os.getpid()),
             "director", *director_args]
-
-
-#: how often the director checks that the process that started it is still there
-WATCH_PERIOD_S = 0.2
-
-
-def _watch_parent(parent: int) -> None:
-    """In the director: once ``parent`` is gone, stop as on SIGTERM; exit at the latest
-    ``STOP_TIMEOUT_S`` later even if that stop hangs or the interrupt is swallowed."""
-    while os.getppid() == parent:
-        time.sleep(WATCH_PERIOD_S)
-    os.kill(os.getpid(), signal.SIGTERM)
-    time.sleep(STOP_TIMEOUT_S)
-    os._exit(128 + signal.SIGTERM)
-
-
-def child_main(argv: list[str]) -> int:
-    """``python -m joulekit.run.local_director PARENT_PID COMMAND ARGS…``."""
-    parent = int(argv[0])
-    if os.getppid() != parent:  # the parent died before this process got here
-        return 128 + signal.SIGTERM
-    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch",
-                     daemon=True).start()
-    from joulekit.cli import main
-
-    return main(argv[1:])
 
 
 def _pump(stream: IO[str] | None, lines: queue.SimpleQueue[str | None], copy: IO[str]) -> None:
@@ -183,7 +156,3 @@ def _pump(stream: IO[str] | None, lines: queue.SimpleQueue[str | None], copy: IO
             copy.write(line)
             copy.flush()
     lines.put(None)
-
-
-if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:]))

@@ -16,17 +16,33 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from joulekit import signals
+from joulekit.checker import BY_DESIGN_FOR_SIMULATION, REGISTRY, check_power_result
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
-from joulekit.loadgen.settings import normalize_scenario
-from joulekit.run.local_director import DEMO_LOAD
+from joulekit.formats.layout import ACCURACY_TXT, OFFLINE, PERFORMANCE, POWER, RUN_1, SINGLE_STREAM
+from joulekit.inputs import parse_address, prepare_output_dir
+from joulekit.loadgen.outcome import ACCURACY, DETAIL, LoadgenOutcome, read_detail_keys
+from joulekit.loadgen.settings import normalize_scenario, round_seeds
+from joulekit.loadgen.sut import check_sut_spec
+from joulekit.loadgen.sut.http import parse_endpoint
+from joulekit.rules import available_rounds, load_pack
+from joulekit.run import audit
+from joulekit.run.audit import parse_compliance
+from joulekit.run.client import ClientOptions, WorkloadContext, run_client
+from joulekit.run.local_director import DEMO_LOAD, LocalDirector
+from joulekit.run.workload import LoadgenWorkload, WorkloadFailed
+from joulekit.session.protocol import DEFAULT_PORT
+from joulekit.simulator.load import parse_load
+from joulekit.validate import check_float
 
 #: LoadGen duration of each demo phase: long enough for a dozen 1 s power samples,
 #: short enough that the whole demo ends well within three minutes on two cores
@@ -45,7 +61,7 @@ class RunConfig:
     sut: str = "demo"
     #: SingleStream by default: LoadGen ends it at the duration asked on any machine, busy
     #: or not, so both phases last alike (Offline's length follows the machine's speed)
-    scenario: str = "SingleStream"
+    scenario: str = SINGLE_STREAM
     #: LoadGen min duration of each phase (ranging and testing run the same settings)
     duration_ms: int = DEMO_PHASE_MS
     output: Path | None = None
@@ -68,7 +84,6 @@ class RunConfig:
         object.__setattr__(self, "scenario", normalize_scenario(self.scenario))
         if self.duration_ms <= 0:
             raise UserError(f"the phase duration must be positive, got {self.duration_ms} ms")
-        from joulekit.run.audit import parse_compliance
 
         if self.compliance:
             object.__setattr__(self, "compliance", parse_compliance(",".join(self.compliance)))
@@ -145,7 +160,6 @@ def loadgen_command_args(config: RunConfig) -> list[str]:
     """The ``joulekit loadgen`` options of both phases (the duration is added per phase)."""
     args = ["--sut", config.sut, "--scenario", config.scenario, *config.loadgen_args]
     if config.round is not None and "--rng-seeds" not in args:
-        from joulekit.loadgen.settings import round_seeds
 
         # LoadGen's built-in mlperf.conf carries one round's seeds; a run for another
         # round uses that round's, as its own mlperf.conf would
@@ -157,11 +171,6 @@ def check_config(config: RunConfig) -> None:
     """Every input of ``config`` that can be checked without measuring: the director's
     address, the SUT, the round. A UserError here costs nothing: no folder is created,
     no director started. A sweep calls it once before its first point."""
-    from joulekit.inputs import parse_address
-    from joulekit.loadgen.sut import check_sut_spec
-    from joulekit.rules import load_pack
-    from joulekit.session.protocol import DEFAULT_PORT
-    from joulekit.validate import check_float
 
     check_float(config.settle_s, "--settle (seconds)", minimum=0.0, maximum=3600.0)
     if config.director is not None:
@@ -171,7 +180,6 @@ def check_config(config: RunConfig) -> None:
     if config.round is not None:
         load_pack(config.round)  # an unknown round names the known ones
     if config.director is None:
-        from joulekit.simulator.load import parse_load
 
         parse_load(config.simulator_load)  # a bad load model stops here, not in ranging
 
@@ -179,9 +187,7 @@ def check_config(config: RunConfig) -> None:
 def _check_reachable(url: str) -> None:
     """An HTTP SUT answers TCP before a director starts for it (what ``joulekit loadgen``
     would otherwise find out during ranging, a phase too late)."""
-    import socket
 
-    from joulekit.loadgen.sut.http import parse_endpoint
 
     _, host, port, _ = parse_endpoint(url)
     try:
@@ -204,8 +210,6 @@ def nothing_measured(outcome: RunOutcome) -> bool:
 
 def measure(config: RunConfig) -> RunOutcome:
     """Run ranging and testing of ``config`` and check the result; see the module doc."""
-    from joulekit.inputs import prepare_output_dir
-    from joulekit.run.local_director import LocalDirector
 
     started = time.monotonic()
     check_config(config)
@@ -228,26 +232,22 @@ def measure(config: RunConfig) -> RunOutcome:
 
 
 def _run_client(config: RunConfig, output: Path, address: str, started: float) -> RunOutcome:
-    from joulekit.inputs import parse_address
-    from joulekit.run.client import ClientOptions, run_client
-    from joulekit.run.workload import LoadgenWorkload
-    from joulekit.session.protocol import DEFAULT_PORT
 
     host, port = parse_address(address, DEFAULT_PORT, "--director")
     expected_s = config.duration_ms / 1000
     workload = LoadgenWorkload(
         loadgen_command_args(config), {"ranging": config.duration_ms,
                                        "testing": config.duration_ms},
-        carry_offline_rate=config.scenario == "Offline"
+        carry_offline_rate=config.scenario == OFFLINE
         and "--target-qps" not in config.loadgen_args,
-        offline_retry=config.scenario == "Offline" and "--target-qps" not in config.loadgen_args,
+        offline_retry=config.scenario == OFFLINE and "--target-qps" not in config.loadgen_args,
     )
 
     def on_phase(mode: str, step: str) -> None:
         if config.on_phase is not None:
             config.on_phase(mode, step, expected_s)
 
-    result_dir = output / "performance"
+    result_dir = output / PERFORMANCE
     options = ClientOptions(
         address=host, port=port, workload=workload, loadgen_logs=output / "loadgen",
         output=result_dir, ntp_server=config.ntp_server, label=config.label,
@@ -263,7 +263,6 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
         error = str(err)
     except KeyboardInterrupt:
         workload.interrupted = True
-        from joulekit import signals
 
         signals.ignore_ctrl_c()  # until the director is stopped; restored below
         error = (f"interrupted by {signals.describe()} between phases; the director "
@@ -271,7 +270,7 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
     finally:
         signal.signal(signal.SIGINT, previous)
     completed = error is None
-    if not (result_dir / "power").is_dir():
+    if not (result_dir / POWER).is_dir():
         result_dir_or_none: Path | None = None
     else:
         result_dir_or_none = result_dir
@@ -289,12 +288,7 @@ def _run_client(config: RunConfig, output: Path, address: str, started: float) -
 
 def _followups(outcome: RunOutcome, testing: Any) -> RunOutcome:
     """The accuracy run and the compliance tests, after the power session ended."""
-    from dataclasses import replace
 
-    from joulekit.loadgen.outcome import ACCURACY, DETAIL
-    from joulekit.run import audit
-    from joulekit.run.client import WorkloadContext
-    from joulekit.run.workload import LoadgenWorkload, WorkloadFailed
 
     config, output = outcome.config, outcome.output
     logs = output / "loadgen"
@@ -314,24 +308,24 @@ def _followups(outcome: RunOutcome, testing: Any) -> RunOutcome:
         else:
             audit.place_accuracy(logs / "accuracy", output / "accuracy")
             accuracy_log = output / "accuracy" / ACCURACY
-            txt = output / "accuracy" / "accuracy.txt"
+            txt = output / "accuracy" / ACCURACY_TXT
             changes["accuracy"] = (txt.read_text(encoding="utf-8").splitlines() or [""])[0] \
                 if txt.is_file() else ("accuracy log written; no accuracy.txt: run the "
                                        "benchmark's accuracy script on accuracy/" + ACCURACY)
         if on_phase is not None:
             on_phase("accuracy", "done", 0.0)
     model = _option(config.loadgen_args, "--model") or ""
-    reference = output / "performance" / "run_1" / DETAIL
+    reference = output / PERFORMANCE / RUN_1 / DETAIL
     for test in config.compliance:
         work = logs / f"{test}-work"
         work.mkdir(parents=True, exist_ok=True)
         atomic_write_text(work / "audit.config", audit.audit_config(test, model))
         run = LoadgenWorkload(base, {test: config.duration_ms}, cwd=work,
-                              offline_retry=config.scenario == "Offline"
+                              offline_retry=config.scenario == OFFLINE
                               and "--target-qps" not in config.loadgen_args)
         rate = testing.offline_rates.get("testing") if hasattr(testing, "offline_rates") \
             else None
-        if rate is None and config.scenario == "Offline":
+        if rate is None and config.scenario == OFFLINE:
             rate = _offline_rate(reference)
         if rate and run.offline_retry:
             run.offline_rates[test] = rate
@@ -361,7 +355,6 @@ def _option(args: Sequence[str], name: str) -> str | None:
 
 
 def _offline_rate(detail: Path) -> float | None:
-    from joulekit.loadgen.outcome import read_detail_keys
 
     if not detail.is_file():
         return None
@@ -370,18 +363,13 @@ def _offline_rate(detail: Path) -> float | None:
 
 
 def _with_wall(outcome: RunOutcome, started: float) -> RunOutcome:
-    from dataclasses import replace
 
     return replace(outcome, wall_s=round(time.monotonic() - started, 3))
 
 
 def _checked(outcome: RunOutcome, result_dir: Path) -> RunOutcome:
     """Check the result tree and fold the checker's verdict into the outcome."""
-    from dataclasses import replace
 
-    from joulekit.checker import BY_DESIGN_FOR_SIMULATION, REGISTRY, check_power_result
-    from joulekit.loadgen.outcome import LoadgenOutcome
-    from joulekit.rules import available_rounds, load_pack
 
     pack = load_pack(outcome.config.round or available_rounds()[-1])
     report = check_power_result(result_dir, pack)
@@ -400,7 +388,7 @@ def _checked(outcome: RunOutcome, result_dir: Path) -> RunOutcome:
             by_design.append(item)
         else:
             (others if finding.severity == "error" else warnings).append(item)
-    loadgen = LoadgenOutcome.from_logs(result_dir / "run_1")
+    loadgen = LoadgenOutcome.from_logs(result_dir / RUN_1)
     figure = report.figure
     changes: dict[str, Any] = {
         "checker_round": report.round, "by_design": tuple(by_design),

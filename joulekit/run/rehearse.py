@@ -35,12 +35,14 @@ from pathlib import Path
 
 import psutil
 
+from joulekit.checker import BY_DESIGN_FOR_SIMULATION, check_power_result
 from joulekit.doctor.options import DoctorOptions
 from joulekit.doctor.plan import run_doctor
 from joulekit.doctor.result import CheckResult, Status
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.inputs import read_ini
+from joulekit.rules.pack import available_rounds, load_pack
 from joulekit.run.client.options import ClientOptions, Workload
 from joulekit.run.client.runner import run_client
 from joulekit.run.local_director import director_argv
@@ -191,8 +193,6 @@ def _stop_director(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _check(result: RehearsalResult, round_name: str | None) -> None:
-    from joulekit.checker import BY_DESIGN_FOR_SIMULATION, check_power_result
-    from joulekit.rules.pack import available_rounds, load_pack
 
     assert result.result_dir is not None
     pack = load_pack(round_name or available_rounds()[-1])

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from joulekit import signals
+from joulekit.formats.layout import DETAIL_LOG, OFFLINE, RANGING, SHORT_ATTEMPT_DETAIL
+from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome, read_detail_keys
 from joulekit.run.client import WorkloadContext
 from joulekit.run.client.workload import wait_unless
 
@@ -75,7 +77,7 @@ class LoadgenWorkload:
             cmd += ["--min-duration-ms", str(self.durations_ms[mode])]
         rate = self.offline_rates.get(mode)
         if rate is None and mode == "testing" and self.carry_offline_rate:
-            ranged = ranging_rate(log_dir.parent / "ranging")
+            ranged = ranging_rate(log_dir.parent / RANGING)
             rate = ranged * OFFLINE_RATE_MARGIN if ranged else None
         if rate:
             cmd += ["--target-qps", f"{rate:.3f}"]
@@ -98,9 +100,9 @@ class LoadgenWorkload:
             if aside.exists():
                 shutil.rmtree(aside)
             log_dir.rename(aside)
-            detail = aside / "mlperf_log_detail.txt"
+            detail = aside / DETAIL_LOG
             if detail.is_file():
-                detail.rename(aside / "mlperf_log_detail.short-attempt.txt")
+                detail.rename(aside / SHORT_ATTEMPT_DETAIL)
             self.short_attempts.append(aside)
             self.offline_rates[context.mode] = rate
             with open(out_path, "ab") as out:
@@ -110,12 +112,11 @@ class LoadgenWorkload:
 
     def _rerun_rate(self, log_dir: Path) -> float | None:
         """A higher Offline rate when LoadGen reports the min duration not met, else None."""
-        from joulekit.loadgen.outcome import DETAIL, read_detail_keys
 
         if not (log_dir / DETAIL).is_file():
             return None
         keys = read_detail_keys(log_dir / DETAIL)
-        if keys.get("effective_scenario") != "Offline" or \
+        if keys.get("effective_scenario") != OFFLINE or \
                 keys.get("result_min_duration_met") is not False:
             return None
         achieved = keys.get("result_samples_per_second")
@@ -163,12 +164,11 @@ class LoadgenWorkload:
 
 def ranging_rate(ranging_logs: Path) -> float | None:
     """Samples per second LoadGen measured in the ranging phase, if it got that far."""
-    from joulekit.loadgen.outcome import DETAIL, LoadgenOutcome
 
     if not (ranging_logs / DETAIL).is_file():
         return None
     outcome = LoadgenOutcome.from_logs(ranging_logs)
-    return outcome.metric_value if outcome.scenario == "Offline" else None
+    return outcome.metric_value if outcome.scenario == OFFLINE else None
 
 
 def tail(path: Path, lines: int = TAIL_LINES) -> list[str]:

@@ -265,7 +265,7 @@ def test_run_whose_director_dies_stops_loadgen_at_once(tmp_path: Path) -> None:
             for child in psutil.Process(run.pid).children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     line = " ".join(child.cmdline())
-                    if "joulekit.run.local_director" in line:
+                    if "joulekit.cli.watched" in line:
                         director = child
                     elif "joulekit loadgen" in line:
                         loadgen = child

@@ -68,7 +68,7 @@ def test_director_ends_with_the_run_that_started_it(tmp_path: Path, sig: int) ->
 def test_a_director_whose_parent_is_already_gone_exits_at_once(tmp_path: Path) -> None:
     """The watch itself: started with a parent pid that is not its parent, it exits."""
     done = subprocess.run(
-        [sys.executable, "-m", "joulekit.run.local_director", "1", "director",
+        [sys.executable, "-m", "joulekit.cli.watched", "1", "director",
          "--analyzer", "sim://49", "--listen", "127.0.0.1", "0", "--output", str(tmp_path)],
         capture_output=True, text=True, timeout=WAIT_S,
     )

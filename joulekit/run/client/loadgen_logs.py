@@ -16,11 +16,12 @@ from pathlib import Path
 
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_bytes
+from joulekit.formats.layout import DETAIL_LOG, SUMMARY_LOG
 from joulekit.formats.mllog import read_detail
 from joulekit.formats.timefmt import format_mlperf_time, from_epoch
 
-DETAIL = "mlperf_log_detail.txt"
-SUMMARY = "mlperf_log_summary.txt"
+DETAIL = DETAIL_LOG
+SUMMARY = SUMMARY_LOG
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,16 @@ from typing import Any
 from joulekit import signals
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text, sha1_file
+from joulekit.formats.layout import (
+    CLIENT_JSON,
+    CLIENT_LOG,
+    POWER_CLIENT_JSON,
+    POWER_CLIENT_LOG,
+    RANGING_DETAIL,
+    RANGING_SUMMARY,
+    RUN_1_DETAIL,
+    RUN_1_SUMMARY,
+)
 from joulekit.formats.power_json import write_power_document
 from joulekit.run.client.director_watch import DirectorWatch
 from joulekit.run.client.link import Link
@@ -49,11 +59,11 @@ PHASE_DIRS = {"ranging": "ranging", "testing": "run_1"}
 FILE_ONLY = "joulekit_file_only"
 CLIENT_SOURCES = ("harness/client", "harness/client_cli.py", "session")
 CLIENT_RESULTS = (
-    "power/client.log",
-    "ranging/mlperf_log_detail.txt",
-    "ranging/mlperf_log_summary.txt",
-    "run_1/mlperf_log_detail.txt",
-    "run_1/mlperf_log_summary.txt",
+    POWER_CLIENT_LOG,
+    RANGING_DETAIL,
+    RANGING_SUMMARY,
+    RUN_1_DETAIL,
+    RUN_1_SUMMARY,
 )
 
 
@@ -266,9 +276,9 @@ class ClientRun:
     # ------------------------------------------------------------------ ending
 
     def _write_client_files(self) -> None:
-        power = target_inside(self.result_dir, "power/client.log", "client.log").parent
-        target_inside(self.result_dir, "power/client.json", "client.json")
-        atomic_write_text(power / "client.log", self.capture.text())
+        power = target_inside(self.result_dir, POWER_CLIENT_LOG, CLIENT_LOG).parent
+        target_inside(self.result_dir, POWER_CLIENT_JSON, CLIENT_JSON)
+        atomic_write_text(power / CLIENT_LOG, self.capture.text())
         results = {
             rel: sha1_file(self.result_dir / rel)
             for rel in CLIENT_RESULTS
@@ -298,7 +308,7 @@ class ClientRun:
                 },
             ),
         }
-        write_power_document(power / "client.json", document)
+        write_power_document(power / CLIENT_JSON, document)
 
     def _finish(self) -> list[str]:
         """client.log/json, ``done``, downloads, ``cleanup``; returns what was fetched."""
