@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from joulekit.checker.dispatch import RunOptions, check, domain_for
-from joulekit.checker.options import CheckOptions, load_sources_checksums
+from joulekit.api import CheckResult, check
+from joulekit.checker.dispatch import Scope, domain_for
+from joulekit.checker.options import load_sources_checksums
 from joulekit.checker.output import FORMATS, RenderOptions, render
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import EXIT_OK, UserError
@@ -36,15 +37,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.path is None:
         raise UserError("give a PATH to check (or --explain RULE)")
-    sources = None
-    if args.sources_checksums:
-        sources = load_sources_checksums(args.sources_checksums)
-    options = CheckOptions(
-        compat=args.compat,
-        round=args.round,
-        sources_sets=sources,
-        sources_file=str(args.sources_checksums) if args.sources_checksums else None,
-    )
+    if args.sources_checksums:  # a bad sources file is refused first, as it always was
+        load_sources_checksums(args.sources_checksums)
     if args.output:  # refused before hours of checking, not after
         output_file(args.output, "--output")
     if args.summary_csv:
@@ -53,20 +47,23 @@ def _run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UserError(f"{path} does not exist; give a performance folder, a result "
                         "folder, a submission tree or any folder holding power results")
-    domain = domain_for(path, args.scope)
-    summary = Path(args.summary_csv) if args.summary_csv else None
-    run = RunOptions(jobs=args.jobs, summary_csv=summary)
-    if domain.name == "inference_power":
-        report = _check_with_progress(path, options, run, args.no_progress)
+    if domain_for(path, args.scope).name == "inference_power":
+        result = _check_with_progress(path, args)
     else:
-        report = check(path, options, scope=args.scope, run=run)
-    _emit(report, args)
-    return report.exit_code()
+        result = _api_check(path, args, scope=args.scope)
+    _emit(result.report, args)
+    return result.exit_code
 
 
-def _check_with_progress(
-    path: Path, options: CheckOptions, run: RunOptions, quiet: bool
-) -> CheckReport:
+def _api_check(path: Path, args: argparse.Namespace, *, scope: Scope,
+               on_result: Callable[[ResultReport], None] | None = None,
+               on_total: Callable[[int], None] | None = None) -> CheckResult:
+    return check(path, round=args.round, compat=args.compat,
+                 sources_checksums=args.sources_checksums, scope=scope, jobs=args.jobs,
+                 summary_csv=args.summary_csv, on_result=on_result, on_total=on_total)
+
+
+def _check_with_progress(path: Path, args: argparse.Namespace) -> CheckResult:
     err = Console(stderr=True)
     progress = Progress(
         TextColumn("checking"),
@@ -75,7 +72,7 @@ def _check_with_progress(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=quiet or not err.is_terminal,
+        disable=args.no_progress or not err.is_terminal,
     )
     with progress:
         task = progress.add_task("check", total=None)
@@ -86,8 +83,7 @@ def _check_with_progress(
         def advance(_: ResultReport) -> None:
             progress.advance(task)
 
-        return check(path, options, scope="power",
-                     run=replace(run, progress=advance, on_total=total))
+        return _api_check(path, args, scope="power", on_result=advance, on_total=total)
 
 
 def _emit(report: CheckReport, args: argparse.Namespace) -> None:
