@@ -104,6 +104,9 @@ class PtdAnalyzer(Analyzer):
         self.reply_timeout = reply_timeout
         self.reconnect_attempts = reconnect_attempts
         self.reconnect_timeout = reconnect_timeout
+        #: why the link is gone for good: set when every reconnect attempt failed, so later
+        #: calls (stop, range restore) fail at once instead of waiting through them again
+        self._lost: str | None = None
         self.kind = "simulator" if simulator is not None else "ptdaemon"
         self.initial_ranges: Ranges | None = None
         self.ranges_in_force: Ranges | None = None
@@ -184,6 +187,11 @@ class PtdAnalyzer(Analyzer):
         if self._link is not None:
             self._link.close()
             self._link = None
+        if self._lost is not None:
+            raise self._error(
+                f"lost the link to {self.peer} ({why}); not reconnecting: {self._lost}; "
+                f"{len(self.samples)} sample(s) kept"
+            )
         for attempt in range(1, self.reconnect_attempts + 1):
             try:
                 link = self._connect(self.reconnect_timeout / self.reconnect_attempts)
@@ -194,6 +202,7 @@ class PtdAnalyzer(Analyzer):
             self._link = link
             self.warnings.append(f"lost the link to {self.peer} ({why}); reconnected")
             return link
+        self._lost = f"{self.reconnect_attempts} attempts failed after {why}"
         raise self._error(
             f"lost the link to {self.peer} ({why}) and could not reconnect after "
             f"{self.reconnect_attempts} attempts; {len(self.samples)} sample(s) kept"
@@ -235,6 +244,7 @@ class PtdAnalyzer(Analyzer):
     def open(self) -> None:
         """Start the owned PTD (if any), connect, ``Hello``, ``Identify``, ``RR``."""
         self._closed = False
+        self._lost = None
         try:
             if self.process is not None:
                 self.process.start()
