@@ -503,8 +503,8 @@ class PtdAnalyzer(Analyzer):
                     self._rl_command = "RL"
                     continue
                 if "Unknown command" in header:
-                    if command == "DC-RL":
-                        raise self._error(f"{self.peer} knows none of RL,*,* / RL / DC-RL")
+                    # a DC meter; one that refuses DC-RL too is answered below (the
+                    # fallback is chosen once, never retried)
                     self._rl_command = "DC-RL"
                     continue
                 self._rl_command = command
