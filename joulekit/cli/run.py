@@ -40,7 +40,7 @@ from joulekit.run.measure import (
 )
 from joulekit.run.progress import PhaseProgress
 from joulekit.run.rehearse import rehearse
-from joulekit.run.summary import render
+from joulekit.run.summary import render, render_rehearsal
 from joulekit.run.workload import LoadgenWorkload
 from joulekit.validate import float_arg
 
@@ -163,18 +163,5 @@ def _rehearse(args: argparse.Namespace, console: Any) -> int:
         loadgen_logs=output / "loadgen", round=config.round, ntp_server=config.ntp_server,
         label=config.label, work_dir=output / "rehearsal",
     )
-    console.print(f"rehearsal result: {result.result_dir or output}")
-    for check in result.preflight_errors:
-        console.print(f"[red]preflight:[/] {check}", highlight=False)
-    if result.client_error:
-        console.print(f"[red]run failed:[/] {result.client_error}", highlight=False)
-    for rule, severity, message in result.by_design:
-        console.print(f"  by design ({severity}) {rule}: {message}", highlight=False,
-                      markup=False)
-    for rule, severity, message in result.problems:
-        console.print(f"[red]  {severity} {rule}:[/] {message}", highlight=False)
-    for note in result.notes:
-        console.print(f"  note: {note}", markup=False)
-    verdict = "ready for the real run" if result.ready else "fix the problems above first"
-    console.print(f"[bold]rehearsal: {verdict}[/]")
+    render_rehearsal(result, output, console)
     return EXIT_OK if result.ready else EXIT_ERRORS

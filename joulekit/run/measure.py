@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from joulekit import signals
-from joulekit.checker import BY_DESIGN_FOR_SIMULATION, REGISTRY, check_power_result
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.layout import ACCURACY_TXT, OFFLINE, PERFORMANCE, POWER, RUN_1, SINGLE_STREAM
@@ -34,11 +33,12 @@ from joulekit.loadgen.outcome import ACCURACY, DETAIL, LoadgenOutcome, read_deta
 from joulekit.loadgen.settings import normalize_scenario, round_seeds
 from joulekit.loadgen.sut import check_sut_spec
 from joulekit.loadgen.sut.http import parse_endpoint
-from joulekit.rules import available_rounds, load_pack
+from joulekit.rules import load_pack
 from joulekit.run import audit
 from joulekit.run.audit import parse_compliance
 from joulekit.run.client import ClientOptions, WorkloadContext, run_client
 from joulekit.run.local_director import DEMO_LOAD, LocalDirector
+from joulekit.run.verdict import RuleOutcome, check_run
 from joulekit.run.workload import LoadgenWorkload, WorkloadFailed
 from joulekit.session.protocol import DEFAULT_PORT
 from joulekit.simulator.load import parse_load
@@ -87,16 +87,6 @@ class RunConfig:
 
         if self.compliance:
             object.__setattr__(self, "compliance", parse_compliance(",".join(self.compliance)))
-
-
-@dataclass(frozen=True)
-class RuleOutcome:
-    """One failed rule in the checked result."""
-
-    rule: str
-    title: str
-    severity: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -369,30 +359,15 @@ def _with_wall(outcome: RunOutcome, started: float) -> RunOutcome:
 
 def _checked(outcome: RunOutcome, result_dir: Path) -> RunOutcome:
     """Check the result tree and fold the checker's verdict into the outcome."""
-
-
-    pack = load_pack(outcome.config.round or available_rounds()[-1])
-    report = check_power_result(result_dir, pack)
+    verdict = check_run(result_dir, outcome.config.round)
+    report = verdict.report
     atomic_write_text(result_dir.parent / "check.json",
                       json.dumps(report.to_json(), indent=2) + "\n")
-    by_design: list[RuleOutcome] = []
-    others: list[RuleOutcome] = []
-    warnings: list[RuleOutcome] = []
-    for finding in report.findings:
-        if finding.severity == "notice":
-            continue
-        rule = REGISTRY.get(finding.rule)
-        item = RuleOutcome(finding.rule, rule.title if rule else finding.rule,
-                           finding.severity, finding.message)
-        if finding.rule in BY_DESIGN_FOR_SIMULATION:
-            by_design.append(item)
-        else:
-            (others if finding.severity == "error" else warnings).append(item)
     loadgen = LoadgenOutcome.from_logs(result_dir / RUN_1)
     figure = report.figure
     changes: dict[str, Any] = {
-        "checker_round": report.round, "by_design": tuple(by_design),
-        "other_failures": tuple(others), "other_warnings": tuple(warnings),
+        "checker_round": report.round, "by_design": verdict.by_design,
+        "other_failures": verdict.failures, "other_warnings": verdict.warnings,
         "loadgen_metric": loadgen.metric_value,
         "loadgen_valid": loadgen.valid,
     }

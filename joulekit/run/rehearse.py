@@ -35,17 +35,16 @@ from pathlib import Path
 
 import psutil
 
-from joulekit.checker import BY_DESIGN_FOR_SIMULATION, check_power_result
 from joulekit.doctor.options import DoctorOptions
 from joulekit.doctor.plan import run_doctor
 from joulekit.doctor.result import CheckResult, Status
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.inputs import read_ini
-from joulekit.rules.pack import available_rounds, load_pack
 from joulekit.run.client.options import ClientOptions, Workload
 from joulekit.run.client.runner import run_client
 from joulekit.run.local_director import director_argv
+from joulekit.run.verdict import check_run
 from joulekit.session.config import load_config
 
 #: settle wait after a range change in a rehearsal (the real run waits 10 s)
@@ -193,16 +192,10 @@ def _stop_director(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _check(result: RehearsalResult, round_name: str | None) -> None:
-
     assert result.result_dir is not None
-    pack = load_pack(round_name or available_rounds()[-1])
-    report = check_power_result(result.result_dir, pack)
-    for finding in report.findings:
-        if finding.severity not in ("error", "warning"):
-            continue
-        entry = (finding.rule, finding.severity, finding.message)
-        target = result.by_design if finding.rule in BY_DESIGN_FOR_SIMULATION else result.problems
-        target.append(entry)
+    verdict = check_run(result.result_dir, round_name)
+    result.by_design.extend((r.rule, r.severity, r.message) for r in verdict.by_design)
+    result.problems.extend((r.rule, r.severity, r.message) for r in verdict.others)
 
 
 def rehearse(

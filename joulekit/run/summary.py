@@ -8,10 +8,14 @@ apart: that one is a real problem.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
-from joulekit.run.measure import RuleOutcome, RunOutcome
+from joulekit.run.measure import RunOutcome
+from joulekit.run.rehearse import RehearsalResult
+from joulekit.run.verdict import RuleOutcome
 
 #: by-design rule ids grouped under the reason a reader understands
 _SHORTENED = {"PWR044", "PWR042"}
@@ -84,3 +88,22 @@ def _first_per_rule(rules: list[RuleOutcome]) -> list[RuleOutcome]:
     for rule in rules:
         seen.setdefault(rule.rule, rule)
     return list(seen.values())
+
+
+def render_rehearsal(result: RehearsalResult, output: Path, console: Console) -> None:
+    """What ``joulekit run --rehearse`` prints: preflight, the by-design split, the verdict."""
+    console.print(f"rehearsal result: {result.result_dir or output}")
+    for check in result.preflight_errors:
+        console.print(f"[red]preflight:[/] {check}", highlight=False)
+    if result.client_error:
+        console.print(f"[red]run failed:[/] {result.client_error}", highlight=False)
+    for rule, severity, message in result.by_design:
+        console.print(f"  by design ({severity}) {rule}: {message}", highlight=False,
+                      markup=False)
+    for rule, severity, message in result.problems:
+        console.print(f"[red]  {severity} {rule}:[/] {message}", highlight=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False)
+    verdict = "ready for the real run" if result.ready else "fix the problems above first"
+    console.print(f"[bold]rehearsal: {verdict}[/]")
+
