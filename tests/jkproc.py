@@ -1,6 +1,6 @@
-"""Shared pieces of the harness tests: run ``joulekit`` as a real subprocess, read logs.
+"""Shared pieces of the run and loadgen tests: run ``joulekit`` as a real subprocess, read logs.
 
-Exposed as fixtures (``jk``, ``detail_of``) so test modules need no package imports."""
+Exposed as fixtures (``jk``, ``detail_of``) through the conftest of tests/run and tests/loadgen."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from joulekit.loadgen.outcome import read_detail_keys
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def joulekit(*args: str, cwd: Path | None = None, timeout: float = 90,
