@@ -33,7 +33,7 @@ from joulekit.run.measure import (
 from joulekit.run.measure import measure as _measure
 
 Verdict = Literal["valid", "warnings", "invalid"]
-RunVerdict = Literal["valid", "invalid", "incomplete", "interrupted"]
+MeasurementVerdict = Literal["valid", "invalid", "incomplete", "interrupted"]
 _VERDICTS: dict[int, Verdict] = {EXIT_OK: "valid", EXIT_WARNINGS: "warnings",
                                  EXIT_ERRORS: "invalid"}
 
@@ -148,7 +148,7 @@ class Measurement:
     #: ``valid``: every rule passed but those a simulated, shortened run fails by design;
     #: ``invalid``: some other rule failed; ``incomplete``: the run did not finish;
     #: ``interrupted``: a signal stopped it (what was measured is kept)
-    verdict: RunVerdict
+    verdict: MeasurementVerdict
     #: the figure: ``average_power`` in W or ``energy_per_query`` in mJ
     metric: str | None
     value: float | None
@@ -166,7 +166,7 @@ class Measurement:
 
     @classmethod
     def from_outcome(cls, outcome: RunOutcome) -> Measurement:
-        verdict: RunVerdict
+        verdict: MeasurementVerdict
         if outcome.interrupted:
             verdict = "interrupted"
         elif not outcome.completed:
