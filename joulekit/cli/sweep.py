@@ -14,6 +14,7 @@ from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.formats.layout import OFFLINE
 from joulekit.insight.recommend import knobs_of
 from joulekit.insight.sweep import SweepProgress, SweepSpec, run_sweep
+from joulekit.insight.sweep_executor import DEFAULT_EXECUTOR, executor
 from joulekit.insight.table import ENERGY, STATUS, knob_label
 from joulekit.validate import excerpt, float_arg, int_arg, parse_float
 
@@ -91,6 +92,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--retry-failed", action="store_true", help="measure again the points whose run failed"
     )
+    parser.add_argument(
+        "--engine", default=DEFAULT_EXECUTOR, metavar="NAME",
+        help="what runs the points (default %(default)s: one after another on this machine)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -130,9 +135,11 @@ def _print(progress: SweepProgress) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
+    engine = executor(args.engine)  # an unknown engine is refused before anything starts
     total = len(spec.points())
     print(f"sweep of {total} points into {args.out}", flush=True)
-    frame = run_sweep(args.out, spec, retry_failed=args.retry_failed, on_point=_print)
+    frame = run_sweep(args.out, spec, retry_failed=args.retry_failed, on_point=_print,
+                      engine=engine)
     ok = frame[frame[STATUS] == "ok"] if not frame.empty else frame
     print(
         f"{len(ok)} of {total} points measured: {args.out / 'sweep.csv'}, "

@@ -3,6 +3,8 @@ driver that records each point the same whatever order an engine finishes them i
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -92,3 +94,14 @@ def test_an_interrupted_point_stops_any_engine_and_is_measured_again(tmp_path: P
     frame = run_sweep(tmp_path, SweepSpec(grid=SPEC.grid, duration_ms=1000), measure_fn=again)
     assert again.calls == [1, 2, 4, 16]
     assert list(frame.status) == ["ok"] * 4
+
+
+def test_the_sweep_command_refuses_an_unknown_engine_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "S"
+    done = subprocess.run(
+        [sys.executable, "-m", "joulekit", "sweep", "-o", str(out), "--batch-size", "1,2",
+         "--engine", "slurm"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert "no sweep engine 'slurm'; choose one of local" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not out.exists()
