@@ -51,8 +51,11 @@ SLOW: dict[str, str] = {
     "~50 s, mostly the director's 10-s reconnect attempts after the loss (stop, then each "
     "range restore; see progress_18D REQUESTS for 18B); the director-killed test stays fast",
     "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[Server]": "a third "
-    "and fourth scenario end to end (~7 s each); Offline and SingleStream stay fast, "
+    "and fourth scenario end to end (~7 s each); SingleStream stays fast, "
     "test_settings covers every scenario's settings",
+    "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[Offline]": "the "
+    "longest fast test (~25 s on 2 cores: ranging, testing and the Offline retry); "
+    "cli_errors' no-op Offline run and the API's measure example run Offline fast",
     "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[MultiStream]": "the "
     "fourth scenario end to end (~8 s); as for [Server], the others cover it in part",
 }

@@ -14,8 +14,6 @@ from __future__ import annotations
 import ast
 import re
 
-import pytest
-
 from ._tree import PACKAGE, Module, modules
 
 #: part -> level; a part imports only parts of a lower level (equal level: peers, no import)
@@ -154,7 +152,6 @@ def test_imports_point_down_the_layers() -> None:
     )
 
 
-@pytest.mark.xfail(strict=False, reason="issue 18 in progress; see GUARD STATUS in progress_18D.md")
 def test_function_level_imports_give_their_reason() -> None:
     findings = [f for m in modules() for f in reason_findings(m)]
     assert not findings, (
