@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from joulekit.checker.dispatch import RunOptions, Scope
 from joulekit.checker.dispatch import check as _check
@@ -22,15 +22,10 @@ from joulekit.checker.options import CheckOptions, Compat, load_sources_checksum
 from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, EXIT_WARNINGS, UserError
 from joulekit.formats.layout import SINGLE_STREAM
-from joulekit.run.local_director import DEMO_LOAD
-from joulekit.run.measure import (
-    DEMO_PHASE_MS,
-    DEMO_SETTLE_S,
-    RunConfig,
-    RunOutcome,
-    nothing_measured,
-)
-from joulekit.run.measure import measure as _measure
+from joulekit.run.demo import DEMO_LOAD, DEMO_PHASE_MS, DEMO_SETTLE_S
+
+if TYPE_CHECKING:
+    from joulekit.run.measure import RunOutcome
 
 Verdict = Literal["valid", "warnings", "invalid"]
 MeasurementVerdict = Literal["valid", "invalid", "incomplete", "interrupted"]
@@ -215,6 +210,10 @@ def measure(
     (``--min-query-count 50``). A director that cannot be reached is a UserError, as is
     any bad argument, raised before anything is measured.
     """
+    # why: checking never loads the run side (LoadGen, SUT adapters, the simulator)
+    from joulekit.run.measure import RunConfig, nothing_measured
+    from joulekit.run.measure import measure as _measure  # why: as above
+
     if duration_s <= 0:
         raise UserError("duration_s must be positive")
     config = RunConfig(sut=sut, scenario=scenario, duration_ms=int(duration_s * 1000),

@@ -10,9 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
-
-import yaml
 
 from joulekit.analyzers.base import (
     INVALID_READING,
@@ -23,24 +20,15 @@ from joulekit.analyzers.base import (
     Statistics,
 )
 from joulekit.formats.timefmt import parse_mlperf_time
+from joulekit.rules.ptd_devices import ptd_device_table
 
 #: the version PTDaemon reports between ``version=`` and the first ``-``
 SIMULATOR_MARK = "joulekit"
 
 
-def _load_device_table() -> tuple[dict[str, int], int]:
-    """The driver name → device number table, kept as rule data in
-    ``joulekit/rules/ptd_devices.yaml`` (it is PTDaemon's list, not our code)."""
-    document = yaml.safe_load(
-        resources.files("joulekit.rules").joinpath("ptd_devices.yaml").read_text("utf-8")
-    )
-    drivers = {str(name): int(number) for name, number in document["drivers"].items()}
-    return drivers, int(document["dc_offset"])
-
-
 #: PTDaemon's driver name (first Identify field) → its device number; attach mode fills
 #: ``ptd_config`` from this
-DRIVER_DEVICE_TYPES, DC_OFFSET = _load_device_table()
+DRIVER_DEVICE_TYPES, DC_OFFSET = ptd_device_table()
 
 
 def device_type_for_driver(driver: str) -> int | None:

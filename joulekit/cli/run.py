@@ -27,10 +27,8 @@ from joulekit.formats.layout import OFFLINE
 from joulekit.inputs import prepare_output_dir, read_ini
 from joulekit.loadgen.sut.http import read_prompts
 from joulekit.run.audit import parse_compliance
-from joulekit.run.local_director import DEMO_LOAD
+from joulekit.run.demo import DEMO_LOAD, DEMO_PHASE_MS, DEMO_SETTLE_S
 from joulekit.run.measure import (
-    DEMO_PHASE_MS,
-    DEMO_SETTLE_S,
     RunConfig,
     check_config,
     default_output,

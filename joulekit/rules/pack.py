@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from joulekit.errors import UserError
+from joulekit.rules.yaml_data import parse_yaml
 
 _ROUND_RE = re.compile(r"^v(\d+)\.(\d+)$")
 
@@ -121,7 +122,7 @@ def _has_path(data: Any, dotted: str) -> bool:
 def _load_section(round_name: str, section: str, text: str) -> dict[str, Any]:
     where = f"rule pack {round_name}/{section}.yaml"
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as err:
         raise UserError(f"{where} is not valid YAML: {err}") from None
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ import yaml
 
 from joulekit.errors import UserError
 from joulekit.rules.pack import RulePack, check_schema, dotted_get, round_key
+from joulekit.rules.yaml_data import parse_yaml
 
 Severity = Literal["error", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
@@ -107,7 +108,7 @@ def load_yaml(relative: str, schema_name: str) -> dict[str, Any]:
     is a ``UserError`` naming the file and the first failing path."""
     where = f"joulekit/rules/{relative}"
     try:
-        data = yaml.safe_load((resources.files("joulekit.rules") / relative).read_text(
+        data = parse_yaml((resources.files("joulekit.rules") / relative).read_text(
             encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise UserError(f"{where} cannot be read: {err}") from None

@@ -31,12 +31,8 @@ from types import TracebackType
 from typing import IO
 
 from joulekit.errors import UserError
+from joulekit.run.demo import DEMO_DEVICE, DEMO_LOAD
 
-#: the simulated meter follows the CPU use of the measuring process and its workloads
-#: (``tree=`` is added with this process' PID), so the demo's energy tracks its own work
-#: and not whatever else the host runs
-DEMO_LOAD = "cpu:idle=60,per=140"
-DEMO_DEVICE = "49"  # a Yokogawa WT310, the most common analyzer in published results
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 _LISTENING = "joulekit director: listening on "

@@ -37,18 +37,13 @@ from joulekit.rules import load_pack
 from joulekit.run import audit
 from joulekit.run.audit import parse_compliance
 from joulekit.run.client import ClientOptions, WorkloadContext, run_client
-from joulekit.run.local_director import DEMO_LOAD, LocalDirector
+from joulekit.run.demo import DEMO_LOAD, DEMO_PHASE_MS, DEMO_SETTLE_S
+from joulekit.run.local_director import LocalDirector
 from joulekit.run.verdict import RuleOutcome, check_run
 from joulekit.run.workload import LoadgenWorkload, WorkloadFailed
 from joulekit.session.protocol import DEFAULT_PORT
 from joulekit.simulator.load import parse_load
 from joulekit.validate import check_float
-
-#: LoadGen duration of each demo phase: long enough for a dozen 1 s power samples,
-#: short enough that the whole demo ends well within three minutes on two cores
-DEMO_PHASE_MS = 10_000
-#: settle wait the local director uses (a compliant director waits 10 s)
-DEMO_SETTLE_S = 1.0
 
 #: called as ``on_phase(mode, step, expected_seconds)``; step is start|workload|stop|done
 PhaseCallback = Callable[[str, str, float], None]
