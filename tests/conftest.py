@@ -48,8 +48,8 @@ SLOW: dict[str, str] = {
     "test_hostile_connections.py::test_flood_of_200_connections_then_a_real_client": "a "
     "flood (~10 s); test_too_many_connections_are_told_the_director_is_busy stays fast",
     "test_lost.py::test_simulator_killed_mid_testing_stops_the_phase_and_keeps_the_samples":
-    "~50 s, mostly the director's 10-s reconnect attempts after the loss (stop, then each "
-    "range restore; see progress_18D REQUESTS for 18B); the director-killed test stays fast",
+    "~18 s, mostly the director's 10-s reconnect attempt after the loss (the link then "
+    "stays lost); the director-killed test stays fast",
     "test_run_e2e.py::test_each_scenario_measures_ranging_and_testing[Server]": "a third "
     "and fourth scenario end to end (~7 s each); SingleStream stays fast, "
     "test_settings covers every scenario's settings",
