@@ -18,10 +18,28 @@ here, at collection, so that no test file has to remember it:
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 from realdata import REAL
+
+
+def _default_stop_signals() -> None:
+    """Give this process (so every command a test starts) the default Ctrl-C and hang-up.
+
+    A suite started as a background job (``cmd &``) inherits SIGINT as ignored, and one
+    started under ``nohup`` SIGHUP too; a child inherits that, and joulekit honours an
+    inherited ignore as ``nohup`` asks, so the signal tests would see the command run to
+    its end. The tests that want the ignored case set it up themselves.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+_default_stop_signals()
 
 #: ``<test file name>::<test name>`` (a parametrized id, or only the file name for the
 #: whole file) -> why it is in the slow tier and what covers it in the fast tier

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.client.procs import director, simulator, workload_command
+from tests.client.procs import director, free_port, simulator, workload_command
 
 SIGNALS = [(signal.SIGTERM, 143), (signal.SIGHUP, 129)]
 IDS = ["SIGTERM", "SIGHUP"]
@@ -184,6 +185,33 @@ def test_director_hung_up_mid_testing_writes_the_session_and_exits_129(tmp_path:
     assert "interrupted (SIGHUP)" in server["joulekit"]["end_reason"], server["joulekit"]
     assert (session / "run_1" / "spl.txt").stat().st_size > 0
     assert proc.returncode == 3 and "Traceback" not in stderr, stderr
+
+
+@pytest.mark.timeout(60)
+def test_director_under_nohup_keeps_serving_after_a_hang_up(tmp_path: Path) -> None:
+    """``nohup`` asks to ignore SIGHUP: the director keeps it ignored (a closed terminal
+    must not end a measurement started that way), and still stops on SIGTERM."""
+    port = free_port()
+    argv = ["nohup", *joulekit("director", "--listen", "127.0.0.1", str(port), "--output",
+                               str(tmp_path / "director"), "--analyzer", "sim://49")]
+    with started(argv, cwd=tmp_path) as proc:
+        wait_for("the director's port", lambda: _listens(port), proc, timeout=30)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert proc.poll() is None, proc.communicate(timeout=10)
+        assert _listens(port)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr, stderr
+
+
+def _listens(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.5):
+            return True
+    except OSError:
+        return False
 
 
 @pytest.mark.timeout(150)
