@@ -128,3 +128,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         group = _group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+class _GroupingGuard:
+    """Fails the run when ``--dist loadgroup`` silently stopped grouping.
+
+    pytest-xdist groups a test by appending ``@group`` to its node id in each worker; a
+    pytest that keeps the id elsewhere (9.2 with xdist 3.8) ignores that, and the suite
+    then builds shared fixtures once per worker and lets fixed-port tests collide.
+    A plugin of its own because it must run after xdist's hook, and this conftest's
+    ``pytest_collection_modifyitems`` must run before it.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+            return
+        for item in items:
+            if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+                # the test fails (below), not collection: xdist reports a worker's
+                # collection error as an INTERNALERROR that hides the message
+                item.stash[_UNGROUPED] = True
+
+
+_UNGROUPED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _fail_when_ungrouped(request: pytest.FixtureRequest) -> None:
+    if request.node.stash.get(_UNGROUPED, False):
+        pytest.fail(
+            f"pytest {pytest.__version__} with this pytest-xdist does not group tests "
+            "(--dist loadgroup: no @group suffix on the node id), so shared fixtures and "
+            "fixed ports would be used by two workers at once; install the versions "
+            "pinned in pyproject.toml (bash scripts/setup.sh)", pytrace=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_GroupingGuard(), "joulekit-grouping-guard")

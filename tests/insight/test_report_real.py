@@ -22,8 +22,9 @@ from joulekit.cli.report import build_report
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tree_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The report of every real result, built once (~12 s) for every test here."""
     if not REAL.is_dir():
         pytest.fail(f"real fixtures missing: {REAL}")
     out = tmp_path_factory.mktemp("report")
