@@ -506,6 +506,34 @@ HPC_SCALINGS = ("strong", "weak")
 _DIGITS = re.compile(r"(\d+)")
 
 
+def training_result_file(benchmark_dir: Path, index: int | str) -> Path:
+    """``<benchmark>/result_<i>.txt`` (``index`` may be a whole suffix, as SMC's
+    ``5740-240517044141819407406_10``)."""
+    return benchmark_dir / f"{TRAINING_RESULT_PREFIX}{index}.txt"
+
+
+def training_power_dir(benchmark_dir: Path, run_name: str) -> Path:
+    """``<benchmark>/power/<run_name>/``: the power folder of the run whose result file is
+    ``<run_name>.txt``."""
+    return benchmark_dir / POWER / run_name
+
+
+def node_log_name(index: int) -> str:
+    """``node_<j>.txt``; the rules number nodes from 0."""
+    return f"{NODE_PREFIX}_{index}.txt"
+
+
+def switch_log_name(index: int) -> str:
+    """``sw_<k>.txt``; numbered from 0."""
+    return f"{SWITCH_PREFIX}_{index}.txt"
+
+
+def power_entry_suffix(name: str) -> str:
+    """What the package checker reads as an entry's index: the text after the last
+    ``_`` of the name without its extension (``nodes_1_to_8.png`` -> ``8``)."""
+    return os.path.splitext(name)[0].split("_")[-1]
+
+
 def _numbered(path: Path) -> tuple[tuple[int, str], ...]:
     """Natural sort key: numbers compare as numbers (``node_10`` after ``node_9``,
     ``result_10`` after ``result_2``)."""
