@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from joulekit.errors import UserError
-from joulekit.rules.explain import explain, find_rule
+from joulekit.rules.explain import explain, find_rule, pack_for
 from joulekit.rules.pack import available_rounds, is_round_name, load_pack
 from joulekit.rules.rule_catalog import Rule, load_catalog
 
@@ -43,7 +43,7 @@ def _show_pack(args: argparse.Namespace, round_name: str) -> int:
 
 def rule_json(rule: Rule, round_name: str) -> dict[str, Any]:
     """One rule as ``rules show --format json`` prints it."""
-    pack = load_pack(round_name)
+    pack = pack_for(rule, round_name)
     first, last = rule.rounds
     return {
         "id": rule.id, "domain": rule.domain, "title": rule.title, "severity": rule.severity,

@@ -8,8 +8,9 @@ so a reviewer sees one description whichever command they know.
 from __future__ import annotations
 
 from joulekit.errors import UserError
-from joulekit.rules.pack import available_rounds, load_pack
+from joulekit.rules.pack import RulePack, available_rounds, load_pack
 from joulekit.rules.rule_catalog import ABSENT, Rule, load_catalog, pack_value
+from joulekit.rules.training_rounds import training_pack, training_rounds
 
 
 def find_rule(rule_id: str) -> Rule:
@@ -20,6 +21,17 @@ def find_rule(rule_id: str) -> Rule:
         known = ", ".join(r.id for r in catalog)
         raise UserError(f"no rule {rule_id!r}; known rules: {known}")
     return rule
+
+
+def pack_for(rule: Rule, round_name: str | None) -> RulePack:
+    """The pack a rule's thresholds are read from: a training rule reads the training
+    round (its own series; an inference-only round name falls back to the newest
+    training round), every other rule the inference pack."""
+    if rule.domain == "training":
+        known = {r.lstrip("v") for r in training_rounds()}
+        chosen = round_name if round_name and round_name.lstrip("v") in known else None
+        return training_pack(chosen)
+    return load_pack(round_name or available_rounds()[-1])
 
 
 def explain(rule_id: str, round_name: str | None) -> str:
@@ -34,10 +46,11 @@ def explain(rule_id: str, round_name: str | None) -> str:
         f"Fix: {rule.fix}",
     ]
     if rule.thresholds_read:
-        pack = load_pack(round_name or available_rounds()[-1])
+        pack = pack_for(rule, round_name)
         lines.append("")
         for ref in rule.thresholds_read:
-            lines.append(f"Rule pack {pack.round}: {ref} = {pack_value(pack, ref)!r}")
+            label = "Training round" if rule.domain == "training" else "Rule pack"
+            lines.append(f"{label} {pack.round}: {ref} = {pack_value(pack, ref)!r}")
             note = pack.cite(ref)
             if note:
                 lines.append(f"Source: {note}")

@@ -29,7 +29,7 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
 #: ``reference`` of a rule the reference checker does not have at all
 ABSENT = "absent"
 #: the catalog files, one per domain, in the order their rules are listed
-DOMAINS = ("power", "submission", "doctor")
+DOMAINS = ("power", "submission", "doctor", "training")
 
 
 @dataclass(frozen=True)
