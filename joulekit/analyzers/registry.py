@@ -30,6 +30,10 @@ BACKENDS: dict[str, str] = {
     "serial": "joulekit.analyzers.scpi",  # a meter over pyserial (direct SCPI)
     "nvml": "joulekit.analyzers.software",  # an NVIDIA GPU's energy counter
     "rapl": "joulekit.analyzers.software",  # a powercap RAPL zone
+    "ipmi": "joulekit.analyzers.ipmi",  # a BMC's DCMI power reading (pyghmi)
+    "redfish": "joulekit.analyzers.redfish",  # a BMC's chassis power over Redfish (HTTP)
+    "redfish+https": "joulekit.analyzers.redfish",  # the same over HTTPS
+    "snmp": "joulekit.analyzers.snmp",  # a rack PDU's outlet/bank/inlet watts (pysnmp)
 }
 
 

@@ -1,0 +1,144 @@
+"""``ipmi://user:pass@host[:port]``: a BMC's DCMI power reading over IPMI 2.0 (pyghmi).
+
+DCMI Get Power Reading (netfn 0x2C, command 0x02, group 0xDC, mode 1 "system power
+statistics") answers the current, minimum, maximum and average power in watts over the
+BMC's statistics period, plus the BMC's own timestamp (Unix seconds): the current value
+is the reading, the timestamp measures the BMC's clock offset on every reply. At
+``open`` the SEL time (netfn 0x0A, command 0x48) is read once as a first offset.
+
+pyghmi's own waits can run past any interval (a login to a silent host takes ~6 s), so
+every call runs in this source's one worker thread and is abandoned after ``timeout``:
+the caller never waits longer, and a call still pending makes the next read fail at
+once instead of queueing behind it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import struct
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from joulekit.analyzers.base import Analyzer
+from joulekit.analyzers.polled import (
+    DEFAULT_TIMEOUT_S,
+    PolledAnalyzer,
+    PolledSource,
+    Reading,
+    SourceError,
+    redact,
+)
+from joulekit.analyzers.url import AnalyzerUrl
+from joulekit.errors import UserError
+from joulekit.validate import parse_port
+
+#: IPMI's RMCP+ port
+DEFAULT_PORT = 623
+_DCMI = (0x2C, 0x02, (0xDC, 0x01, 0x00, 0x00))
+_SEL_TIME = (0x0A, 0x48, ())
+_T = TypeVar("_T")
+
+
+class IpmiSource(PolledSource):
+    kind = "bmc"
+
+    def __init__(self, url: str, host: str, port: int, user: str, password: str,
+                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(url, timeout)
+        self.host, self.port, self.user, self._password = host, port, user, password
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, f"ipmi {host}:{port}")
+        self._pending: concurrent.futures.Future[Any] | None = None
+        self._cmd: Any = None
+
+    def _call(self, what: str, fn: Callable[[], _T]) -> _T:
+        if self._pending is not None and not self._pending.done():
+            raise SourceError(f"{self.url}: the previous IPMI request is still unanswered")
+        future = self._pool.submit(fn)
+        self._pending = future
+        try:
+            return future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            self._cmd = None  # log in again once the BMC answers
+            raise SourceError(f"{self.url}: no answer to {what} within {self.timeout:g} s"
+                              ) from None
+        except SourceError:
+            raise
+        except Exception as err:  # pyghmi raises IpmiException and socket errors
+            self._cmd = None
+            raise SourceError(f"{self.url}: {what} failed: {err or type(err).__name__}"
+                              ) from None
+
+    def _login(self) -> Any:
+        from pyghmi.ipmi import command  # here: pyghmi is the optional 'training' extra
+
+        return command.Command(bmc=self.host, userid=self.user, password=self._password,
+                               port=self.port, keepalive=False)
+
+    def _raw(self, request: tuple[int, int, tuple[int, ...]]) -> bytes:
+        if self._cmd is None:
+            self._cmd = self._login()
+        netfn, command, data = request
+        rsp = self._cmd.raw_command(netfn=netfn, command=command, data=data,
+                                    timeout=self.timeout)
+        if rsp.get("code"):
+            raise SourceError(f"{self.url}: the BMC refused netfn 0x{netfn:02X} command "
+                              f"0x{command:02X}: {rsp.get('error', rsp['code'])}")
+        return bytes(rsp.get("data", b""))
+
+    def open(self) -> None:
+        try:
+            import pyghmi  # noqa: F401  # the optional 'training' extra, checked early
+        except ImportError:
+            raise UserError("ipmi:// needs pyghmi: pip install 'joulekit[training]'") from None
+        self._call("the IPMI login", lambda: setattr(self, "_cmd", self._login()))
+        data = self._call("Get SEL Time", lambda: self._raw(_SEL_TIME))
+        if len(data) >= 4:
+            now = time.time()
+            self.clock.add(float(struct.unpack("<I", data[:4])[0]), 1.0, now - self.timeout,
+                           now)
+        self._read()  # DCMI power reading is there (some BMCs need it activated)
+        self.description = f"IPMI BMC {self.host}:{self.port} (DCMI power reading)"
+
+    def _read(self) -> Reading:
+        data = self._call("DCMI Get Power Reading", lambda: self._raw(_DCMI))
+        if len(data) < 17 or data[0] != 0xDC:
+            raise SourceError(f"{self.url}: the DCMI power reading reply is {len(data)} "
+                              "byte(s), not the 18 DCMI specifies")
+        current, _min, _max, _avg, stamp, _period = struct.unpack("<HHHHII", data[1:17])
+        state = data[17] if len(data) > 17 else 0x40
+        if not state & 0x40:
+            raise SourceError(f"{self.url}: the BMC says power measurement is not active "
+                              "(enable DCMI power reading on the BMC)")
+        return Reading(float(current), source_time=float(stamp) if stamp else None)
+
+    def close(self) -> None:
+        cmd, self._cmd = self._cmd, None
+        if cmd is not None and (self._pending is None or self._pending.done()):
+            with contextlib.suppress(Exception):
+                self._pool.submit(cmd.ipmi_session.logout).result(timeout=self.timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def source_from_url(url: AnalyzerUrl) -> IpmiSource:
+    """``ipmi://USER:PASS@HOST[:PORT][?timeout=S]`` (port 623 by default)."""
+    userinfo, at, hostport = url.netloc.rpartition("@")
+    if not at or not hostport:
+        raise UserError(f"{redact(url.text)}: an IPMI URL needs the BMC user and password, "
+                        "for example ipmi://admin:secret@10.0.0.21:623")
+    user, _, password = userinfo.partition(":")
+    host, sep, port_text = hostport.rpartition(":")
+    if not sep or "]" in port_text:
+        host, port = hostport, DEFAULT_PORT
+    else:
+        port = parse_port(port_text, f"IPMI URL {redact(url.text)}: port")
+    timeout = url.number("timeout", DEFAULT_TIMEOUT_S)
+    url.finish()
+    return IpmiSource(redact(url.text), host.strip("[]"), port, unquote(user),
+                      unquote(password), timeout)
+
+
+def from_url(url: AnalyzerUrl, *, start: bool) -> Analyzer:
+    return PolledAnalyzer(source_from_url(url))
