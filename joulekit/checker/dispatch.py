@@ -6,12 +6,12 @@ Every domain reports through the same core (:class:`~joulekit.checker.findings.F
 and :func:`joulekit.checker.check` print and exit the same way whatever they checked.
 
 Domains are tried in :data:`DOMAINS` order; the first whose ``claims(path)`` is true
-checks the path. Today: ``submission`` (a whole submission tree: ``checker/submission``)
-and ``inference_power`` (power results at or below a path: ``checker/inference_power``,
-the fallback). **Room for training power:** the coming ``checker/training_power``
-domain (issue 14) registers here as one more :class:`Domain` entry placed before the
-fallback, claiming a path where ``formats.layout.find_training_results`` finds
-benchmarks, and returns its findings as the same ``CheckReport``.
+checks the path: ``training_power`` (MLPerf Training benchmarks at or below a path,
+``results/<system>/<benchmark>/result_<i>.txt``: ``checker/training_power``; first,
+because a training organisation folder also has ``results/`` and ``systems/``),
+``submission`` (a whole inference submission tree: ``checker/submission``) and
+``inference_power`` (power results at or below a path: ``checker/inference_power``, the
+fallback).
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from joulekit.checker.report import CheckReport, ResultReport
 from joulekit.checker.submission.runner import check_submission
 from joulekit.checker.submission.summary import write_csv
 from joulekit.checker.submission.tree import is_submission_tree
+from joulekit.checker.training_power.runner import check_training
+from joulekit.checker.training_power.runner import claims as training_claims
 from joulekit.errors import UserError
 from joulekit.formats.safe_files import input_root, refuse_unsafe_tree
 
 #: ``auto`` lets the domains claim the path; a domain name forces that domain
-Scope = Literal["auto", "power", "submission"]
+Scope = Literal["auto", "power", "submission", "training"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,13 @@ def _check_submission(path: Path, options: CheckOptions, run: RunOptions) -> Che
     return report.to_check_report()
 
 
+def _check_training(path: Path, options: CheckOptions, run: RunOptions) -> CheckReport:
+    if run.summary_csv is not None:
+        raise UserError("--summary-csv needs an inference submission tree; a training "
+                        "tree's figures are in the report (--format json or csv)")
+    return check_training(path, options, on_result=run.progress, on_total=run.on_total)
+
+
 def _check_power(path: Path, options: CheckOptions, run: RunOptions) -> CheckReport:
     if run.summary_csv is not None:
         raise UserError("--summary-csv needs a submission tree (division folders "
@@ -76,6 +85,7 @@ def _check_power(path: Path, options: CheckOptions, run: RunOptions) -> CheckRep
 
 
 DOMAINS: tuple[Domain, ...] = (
+    Domain("training_power", training_claims, _check_training, "training"),
     Domain("submission", is_submission_tree, _check_submission, "submission"),
     # the fallback: any folder holding power results (it says so when there is none)
     Domain("inference_power", lambda _path: True, _check_power, "power"),
@@ -87,6 +97,9 @@ def domain_for(path: Path, scope: Scope = "auto") -> Domain:
     names (a submission scope on a path that is no tree is a ``UserError``)."""
     if scope != "auto":
         domain = next(d for d in DOMAINS if d.scope == scope)
+        if scope == "training" and not domain.claims(path):
+            raise UserError(f"{path} holds no MLPerf Training benchmark: expected "
+                            "results/<system>/<benchmark>/result_<i>.txt below it")
         if scope == "submission" and not domain.claims(path):
             raise UserError(f"{path} is not a submission tree: expected closed/, open/ or "
                             "network/ folders, or a submitter folder with results/ and "

@@ -33,20 +33,21 @@ def to_json(report: CheckReport) -> str:
 
 
 def _figure_text(result: ResultReport) -> str:
-    figure = result.figure
-    if figure is None:
+    fields = result.figure_fields()
+    if fields is None:
         return "-"
-    text = f"{figure.value:.10g} {figure.unit}"
-    if figure.inferred_from:
+    text = f"{fields[1]:.10g} {fields[2]}"
+    figure = result.figure
+    if figure is not None and figure.inferred_from:
         text += f" (x{threshold('inferred_multistream_factor'):g} from {figure.inferred_from})"
     return text
 
 
 def _efficiency_text(result: ResultReport) -> str:
-    figure = result.figure
-    if figure is None or figure.efficiency is None:
+    fields = result.figure_fields()
+    if fields is None or fields[3] is None:
         return "-"
-    return f"{figure.efficiency:.4g} {figure.efficiency_unit}"
+    return f"{fields[3]:.4g} {fields[4]}"
 
 
 def render_table(report: CheckReport, console: Console, *, show_notices: bool = False) -> None:
@@ -116,8 +117,10 @@ def _short(path: str) -> str:
 def to_junit(report: CheckReport) -> str:
     """One test suite per result, one test case per rule that ran or fired."""
     suites = ET.Element("testsuites", name="joulekit check")
-    rule_ids = [rule.id for rule in REGISTRY if rule.domain == "power"]
+    domain_rules: dict[str, list[str]] = {}
     for result in report.results:
+        rule_ids = domain_rules.setdefault(
+            result.rule_domain, [rule.id for rule in REGISTRY if rule.domain == result.rule_domain])
         suite = ET.SubElement(
             suites,
             "testsuite",
@@ -175,17 +178,17 @@ def to_csv(report: CheckReport) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for result in report.results:
-        figure = result.figure
+        fields = result.figure_fields()
         head = [
             result.path,
             result.round,
             result.scenario or "",
             result.valid,
-            figure.metric if figure else "",
-            repr(figure.value) if figure else "",
-            figure.unit if figure else "",
-            repr(figure.efficiency) if figure and figure.efficiency is not None else "",
-            figure.efficiency_unit if figure else "",
+            fields[0] if fields else "",
+            repr(fields[1]) if fields else "",
+            fields[2] if fields else "",
+            repr(fields[3]) if fields and fields[3] is not None else "",
+            fields[4] if fields else "",
         ]
         rows: list[Finding | None] = list(result.findings) or [None]
         for finding in rows:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from joulekit import __version__
 from joulekit.checker.findings import Finding, exit_code
@@ -32,6 +32,18 @@ class ResultReport:
     compat_differences: list[str] = field(default_factory=list)
     #: with ``--compat reference``: per rule either mode raises, how the reference stands
     compat_notes: dict[str, str] = field(default_factory=dict)
+
+    #: the catalog domain whose rules a JUnit suite lists for this result
+    rule_domain: ClassVar[str] = "power"
+
+    def figure_fields(self) -> tuple[str, float, str, float | None, str] | None:
+        """(metric, value, unit, efficiency, efficiency unit) for the table and CSV; a
+        domain's report with another kind of figure overrides this."""
+        figure = self.figure
+        if figure is None:
+            return None
+        return (figure.metric, figure.value, figure.unit, figure.efficiency,
+                figure.efficiency_unit)
 
     @property
     def errors(self) -> int:

@@ -21,6 +21,7 @@ from joulekit.checker.dispatch import Scope, domain_for
 from joulekit.checker.options import load_sources_checksums
 from joulekit.checker.output import FORMATS, RenderOptions, render
 from joulekit.checker.report import CheckReport, ResultReport
+from joulekit.checker.submission.tree import is_submission_tree
 from joulekit.errors import EXIT_OK, UserError
 from joulekit.formats.safe_files import write_output
 from joulekit.inputs import output_file
@@ -47,12 +48,27 @@ def _run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UserError(f"{path} does not exist; give a performance folder, a result "
                         "folder, a submission tree or any folder holding power results")
-    if domain_for(path, args.scope).name == "inference_power":
+    scope = _scope(args)
+    if domain_for(path, scope).name == "inference_power":
         result = _check_with_progress(path, args)
     else:
-        result = _api_check(path, args, scope=args.scope)
+        result = _api_check(path, args, scope=scope)
     _emit(result.report, args)
     return result.exit_code
+
+
+def _scope(args: argparse.Namespace) -> Scope:
+    """``--benchmark-kind training`` forces the training domain; ``inference`` keeps
+    training trees out of the automatic choice; ``auto`` lets the domains claim."""
+    if args.benchmark_kind == "training":
+        if args.scope != "auto":
+            raise UserError(f"--benchmark-kind training checks a training tree; "
+                            f"--scope {args.scope} is for inference results")
+        return "training"
+    if args.benchmark_kind == "inference" and args.scope == "auto":
+        return "power" if not is_submission_tree(Path(args.path)) else "submission"
+    scope: Scope = args.scope
+    return scope
 
 
 def _api_check(path: Path, args: argparse.Namespace, *, scope: Scope,
@@ -131,6 +147,14 @@ def register(subparsers: Any) -> None:
         default="auto",
         help="'auto' checks a submission tree as a whole and anything else as power "
         "results; 'power' checks only the power results below PATH",
+    )
+    parser.add_argument(
+        "--benchmark-kind",
+        choices=["auto", "inference", "training"],
+        default="auto",
+        help="'auto' checks an MLPerf Training tree (results/<system>/<benchmark>/"
+        "result_<i>.txt) as training and anything else as inference; 'training' forces "
+        "the training checks (--round is then a training round)",
     )
     parser.add_argument(
         "--summary-csv",

@@ -647,3 +647,31 @@ def find_training_results(path: str | os.PathLike[str]) -> list[TrainingBenchmar
                 found.append(bench)
         dirs[:] = [d for d in dirs if d != POWER]
     return sorted(found, key=lambda b: b.path)
+
+
+#: below a ``results`` folder a training benchmark is at most this deep
+#: (``results/<system>/<strong|weak>/<benchmark>``)
+_TRAINING_DEPTH = 3
+
+
+def has_training_results(path: str | os.PathLike[str]) -> bool:
+    """Whether :func:`find_training_results` would find a benchmark, without walking
+    further than needed: stops at the first one, and never descends more than three
+    levels below a ``results`` folder (an inference tree's scenario folders are not
+    searched file by file)."""
+    root = Path(path)
+    if not root.is_dir():
+        return False
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        if any(f.startswith(TRAINING_RESULT_PREFIX) and f.endswith(".txt") for f in files) \
+                and TrainingBenchmark.from_path(here) is not None:
+            return True
+        parts = here.parts
+        depth = next((len(parts) - 1 - i for i in range(len(parts) - 1, -1, -1)
+                      if parts[i] == RESULTS), None)
+        if depth is not None and depth >= _TRAINING_DEPTH:
+            dirs[:] = []
+        else:
+            dirs[:] = [d for d in dirs if d != POWER]
+    return False

@@ -40,6 +40,7 @@ from typing import IO, Any, NamedTuple
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
 from joulekit.formats.safe_files import read_input_bytes
+from joulekit.inputs import MiB
 
 MLLOG_TOKEN = ":::MLLOG "
 
@@ -63,6 +64,9 @@ POINT_IN_TIME = "POINT_IN_TIME"
 REQUIRED_FIELDS = ("time_ms", "key", "value", "metadata")
 
 _EOL = re.compile(r"\r\n|\r|\n")
+#: the largest power or result log read: a 13-hour run at 1 Hz is about 7 MiB; far
+#: larger is a mistake or an attack, reported as unreadable rather than read
+POWER_LOG_MAX_BYTES = 64 * MiB
 
 
 # ------------------------------------------------------------------------------ writer
@@ -369,7 +373,7 @@ class ResultLog:
 def read_result_log(path: str | os.PathLike[str]) -> ResultLog:
     """Read a training result log: ``run_start``/``run_stop`` taken as the summarizer's
     ``_query_run_start_stop`` does (file order, each key updated until both are seen)."""
-    log = read_power_log(path, "training result log")
+    log = read_power_log(path, "training result log", POWER_LOG_MAX_BYTES)
     result = ResultLog(path=log.path, issues=log.issues, crash=log.crash,
                        skipped=log.skipped, missing=log.missing)
     for record in log.records:
