@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import UserError
+from joulekit.inputs import port_arg
 from joulekit.power_director.director.limits import ConnectionLimits
 from joulekit.power_director.service import serve
 from joulekit.session.config import (
@@ -24,6 +25,9 @@ from joulekit.session.config import (
     parse_listen,
 )
 from joulekit.validate import float_arg
+
+#: the analyzer watch period when live metrics are on and --analyzer-watch is not given
+METRICS_WATCH_S = 1.0
 
 
 def register(subparsers: Any) -> None:
@@ -56,6 +60,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--keep-sessions", action="store_true", help="never delete a session on cleanup"
     )
+    parser.add_argument(
+        "--metrics-port", type=port_arg, metavar="PORT",
+        help="serve live power metrics for Prometheus on http://LISTEN-HOST:PORT/metrics "
+        "(0 picks a free port; needs the 'fleet' extra); the analyzer watch then defaults "
+        f"to {METRICS_WATCH_S:g} s so the values move while a phase measures",
+    )  # fmt: skip
     limits = parser.add_argument_group(
         "connection limits", "what one connection may take before it is closed"
     )
@@ -99,6 +109,8 @@ def build_limits(args: argparse.Namespace) -> ConnectionLimits:
             raise UserError(f"--{flag.replace('_', '-')} must be a positive number of seconds")
         changes[field] = value
     watch = getattr(args, "analyzer_watch", None)
+    if watch is None and getattr(args, "metrics_port", None) is not None:
+        watch = min(METRICS_WATCH_S, ConnectionLimits.analyzer_watch_s)
     if watch is not None:
         changes["analyzer_watch_s"] = watch
     count = getattr(args, "max_connections", None)
@@ -141,4 +153,8 @@ def run(args: argparse.Namespace) -> int:
     def announce(host: str, port: int) -> None:
         print(f"joulekit director: listening on {host}:{port}", flush=True)
 
-    return serve(build_config(args), build_limits(args), on_listen=announce)
+    def metrics_at(url: str) -> None:
+        print(f"joulekit director: metrics on {url}", flush=True)
+
+    return serve(build_config(args), build_limits(args), on_listen=announce,
+                 metrics_port=args.metrics_port, on_metrics=metrics_at)
