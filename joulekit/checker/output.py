@@ -50,10 +50,23 @@ def _efficiency_text(result: ResultReport) -> str:
     return f"{fields[3]:.4g} {fields[4]}"
 
 
+def _headings(report: CheckReport) -> tuple[str, tuple[str, str]]:
+    """The table's title and its scenario/figure column headings: a training report's
+    rows are benchmarks and runs, their figure joules (and kWh)."""
+    results = report.results
+    if results and all(r.rule_domain == "training" for r in results):
+        benches = sum(getattr(r, "kind", "") == "benchmark" for r in results)
+        runs = len(results) - benches
+        return (f"joulekit check ({benches} training benchmark(s), {runs} run(s))",
+                ("benchmark", "energy (J / kWh)"))
+    return f"joulekit check ({len(results)} power result(s))", ("scenario", "power / efficiency")
+
+
 def render_table(report: CheckReport, console: Console, *, show_notices: bool = False) -> None:
-    table = Table(title=f"joulekit check ({len(report.results)} power result(s))", expand=False)
+    title, (scenario, figure) = _headings(report)
+    table = Table(title=title, expand=False)
     table.add_column("result", overflow="fold", min_width=18)
-    for column in ("round", "scenario", "power / efficiency"):
+    for column in ("round", scenario, figure):
         table.add_column(column, no_wrap=True)
     table.add_column("verdict", overflow="fold", min_width=7)
     for result in report.results:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from joulekit import __version__
+from joulekit.checker.findings import Finding
 from joulekit.insight.uncertainty import Interval
 from joulekit.insight.view import Headline, ResultView
 
@@ -48,10 +49,20 @@ document.querySelectorAll("table.sortable").forEach(function(t){
 """
 
 
+#: the page's style and table-sorting script, shared with the training report page
+STYLE = _STYLE
+SORT_SCRIPT = _SCRIPT
+
+
 def _num(value: float | None, digits: int = 4) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     return f"{value:,.{digits}g}" if abs(value) < 1e4 else f"{value:,.1f}"
+
+
+def verdict_html(valid: bool | None) -> str:
+    """VALID / INVALID / unknown, coloured."""
+    return _verdict(valid)
 
 
 def _verdict(valid: bool | None) -> str:
@@ -142,11 +153,16 @@ def _headline(h: Headline) -> str:
 
 
 def _findings(r: ResultView) -> str:
-    if not r.findings:
+    return findings_table(r.findings)
+
+
+def findings_table(findings: Sequence[Finding]) -> str:
+    """The checker's findings, errors first, each with its rule id, place and fix."""
+    if not findings:
         return "<p>The checker reported nothing.</p>"
     order = {"error": 0, "warning": 1, "notice": 2}
     rows = []
-    for f in sorted(r.findings, key=lambda f: (order.get(f.severity, 3), f.rule)):
+    for f in sorted(findings, key=lambda f: (order.get(f.severity, 3), f.rule)):
         detail = []
         if f.expected is not None:
             detail.append(f"expected {escape(f.expected)}")
