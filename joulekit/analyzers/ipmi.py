@@ -6,15 +6,13 @@ BMC's statistics period, plus the BMC's own timestamp (Unix seconds): the curren
 is the reading, the timestamp measures the BMC's clock offset on every reply. At
 ``open`` the SEL time (netfn 0x0A, command 0x48) is read once as a first offset.
 
-pyghmi's own waits can run past any interval (a login to a silent host takes ~6 s), so
-every call runs in this source's one worker thread and is abandoned after ``timeout``:
-the caller never waits longer, and a call still pending makes the next read fail at
-once instead of queueing behind it.
+Every request passes ``timeout`` to pyghmi, which bounds its own waits (with its retries a
+silent BMC costs a few seconds, a login to a silent host about 6 s): a slow BMC delays
+only its own readings, the collector skips the ticks it missed and records the gap.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import struct
 import time
@@ -49,27 +47,22 @@ class IpmiSource(PolledSource):
                  timeout: float = DEFAULT_TIMEOUT_S) -> None:
         super().__init__(url, timeout)
         self.host, self.port, self.user, self._password = host, port, user, password
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, f"ipmi {host}:{port}")
-        self._pending: concurrent.futures.Future[Any] | None = None
         self._cmd: Any = None
 
     def _call(self, what: str, fn: Callable[[], _T]) -> _T:
-        if self._pending is not None and not self._pending.done():
-            raise SourceError(f"{self.url}: the previous IPMI request is still unanswered")
-        future = self._pool.submit(fn)
-        self._pending = future
+        """Run one pyghmi call in the calling thread. pyghmi bounds its own waits (the
+        request ``timeout`` plus its retries; a login to a silent host gives up after about
+        6 s); handing calls to a worker thread of ours lost replies under pyghmi's own
+        I/O thread, so the call is made here and a slow one only delays this source."""
         try:
-            return future.result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            self._cmd = None  # log in again once the BMC answers
-            raise SourceError(f"{self.url}: no answer to {what} within {self.timeout:g} s"
-                              ) from None
+            return fn()
         except SourceError:
             raise
         except Exception as err:  # pyghmi raises IpmiException and socket errors
-            self._cmd = None
-            raise SourceError(f"{self.url}: {what} failed: {err or type(err).__name__}"
-                              ) from None
+            text = str(err) or type(err).__name__
+            if "no longer connected" in text.lower() or "logged" in text.lower():
+                self._cmd = None  # the session broke: log in again on the next call
+            raise SourceError(f"{self.url}: {what} failed: {text}") from None
 
     def _login(self) -> Any:
         from pyghmi.ipmi import command  # here: pyghmi is the optional 'training' extra
@@ -116,10 +109,9 @@ class IpmiSource(PolledSource):
 
     def close(self) -> None:
         cmd, self._cmd = self._cmd, None
-        if cmd is not None and (self._pending is None or self._pending.done()):
+        if cmd is not None:
             with contextlib.suppress(Exception):
-                self._pool.submit(cmd.ipmi_session.logout).result(timeout=self.timeout)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+                cmd.ipmi_session.logout()
 
 
 def source_from_url(url: AnalyzerUrl) -> IpmiSource:

@@ -19,6 +19,7 @@ offset to well under a second after a few dozen samples.
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 from abc import ABC, abstractmethod
@@ -36,7 +37,10 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
+from joulekit.analyzers.registry import BACKENDS
 from joulekit.analyzers.sampling import SamplingThread
+from joulekit.analyzers.url import AnalyzerUrl
+from joulekit.errors import UserError
 
 #: seconds one request to a BMC or PDU may take before it counts as lost
 DEFAULT_TIMEOUT_S = 2.0
@@ -238,3 +242,19 @@ class PolledAnalyzer(Analyzer):
     def close(self) -> None:
         self._sampler.join()
         self.source.close()
+
+
+def open_polled_source(text: str) -> PolledSource:
+    """The polled source a URL names (not opened yet), through the one registry:
+    ``ipmi://``, ``redfish://``, ``redfish+https://``, ``snmp://`` or a plug-in whose
+    module has ``source_from_url``. Raises :class:`UserError` for anything else."""
+    url = AnalyzerUrl(text)
+    name = BACKENDS.get(url.scheme)
+    module = importlib.import_module(name) if name else None
+    make = getattr(module, "source_from_url", None)
+    if make is None:
+        raise UserError(f"{redact(text)} is not a source that can be polled per reading; use "
+                        "ipmi://, redfish://, redfish+https:// or snmp:// (for example "
+                        "redfish://admin:secret@10.0.0.21)")
+    source: PolledSource = make(url)
+    return source

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("joulekit.cli.sweep", "measure a grid of SUT configurations"),
     "recommend": ("joulekit.cli.recommend", "energy-optimal configuration of a sweep"),
     "doctor": ("joulekit.cli.doctor", "preflight checks before a real run"),
+    "train-power": ("joulekit.cli.train_power", "measure a training run node by node"),
 }
 
 

@@ -30,8 +30,9 @@ LAYERS: dict[str, float] = {
     "meters": 5.0, "simulator": 5.1, "analyzers": 5.2,
     # 6 the director process
     "power_director": 6.0,
-    # 7 checker and the LoadGen side are peers; doctor may use both; run orchestrates all
-    "checker": 7.0, "loadgen": 7.0, "doctor": 7.1, "run": 7.2,
+    # 7 checker and the LoadGen side are peers; doctor may use both; run orchestrates all;
+    # training (train-power's collector) is run's peer for a training job
+    "checker": 7.0, "loadgen": 7.0, "doctor": 7.1, "run": 7.2, "training": 7.2,
     # 8 reports, sweeps, packaging
     "insight": 8.0, "submission_template": 8.0,
     # 9 the public API, the CLI on top of it, the package's re-exports, ``python -m``
