@@ -17,3 +17,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+# The browser tests (tests/insight/test_report_browser.py) drive the Debian Chromium through
+# Playwright; Playwright's own browser download is never used. Installed once, quietly.
+CHROMIUM=/usr/bin/chromium
+if [ ! -x "$CHROMIUM" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq chromium >/dev/null 2>&1; then
+      apt-get update -qq >/dev/null 2>&1 || true
+      apt-get install -y -qq chromium >/dev/null 2>&1 || true
+    fi
+  fi
+  if [ ! -x "$CHROMIUM" ]; then
+    echo "setup: cannot install Chromium ($CHROMIUM missing; needs root and apt-get: apt-get install -y chromium); the browser tests will fail until it is there" >&2
+  fi
+fi
