@@ -30,7 +30,8 @@ def test_the_schemes_in_their_documented_order() -> None:
     ("url", "message"),
     [
         ("ftp://x", "unknown analyzer URL 'ftp://x'; use one of ptd://, sim://, visa://, serial://,"
-                    " nvml://, rapl:// (for example ptd://127.0.0.1:8888 or sim://49)"),
+                    " nvml://, rapl://, ipmi://, redfish://, redfish+https://, snmp:// (for "
+                    "example ptd://127.0.0.1:8888 or sim://49)"),
         ("ptd://[::1", "analyzer URL 'ptd://[::1' is malformed (Invalid IPv6 URL); for example "
                        "ptd://127.0.0.1:8888 or ptd://[::1]:8888"),
         ("ptd://host", "analyzer URL 'ptd://host' needs HOST:PORT, for example ptd://127.0.0.1:8888"),
