@@ -153,7 +153,7 @@ def energy_per_run_figure(bars: Sequence[RunBar], title: str) -> Figure:
     """Each run's energy in MJ, in time-to-train order; the runs olympic scoring drops
     in grey, the measured-switch part of the policy figure stacked on top."""
     shown = [b for b in bars if b.energy_j is not None]
-    figure = Figure(figsize=(max(6.0, 0.55 * len(shown) + 3.0), 4.2), layout="constrained")
+    figure = Figure(figsize=(max(8.0, 0.55 * len(shown) + 3.0), 4.2), layout="constrained")
     ax = figure.add_subplot()
     if not shown:
         ax.text(0.5, 0.5, "no run has an energy", ha="center", transform=ax.transAxes)
@@ -167,7 +167,8 @@ def energy_per_run_figure(bars: Sequence[RunBar], title: str) -> Figure:
                             0.0) / 1e6 for b in shown])
     colours = [WALL if b.counted else NOT_COUNTED for b in shown]
     ax.bar(x, energy, color=colours, zorder=2)
-    handles = [Patch(color=WALL, label="counted in the figure")]
+    handles = [Patch(color=WALL, label="counted in the figure")] if any(
+        b.counted for b in shown) else []
     if not all(b.counted for b in shown):
         handles.append(Patch(color=NOT_COUNTED, label="not counted (olympic drop or "
                              "no figure)"))
@@ -177,10 +178,11 @@ def energy_per_run_figure(bars: Sequence[RunBar], title: str) -> Figure:
                              label="measured switch (policy figure only)"))
     ax.set_xticks(x, [f"{b.run}\n{b.time_to_train_s:.1f} s" if b.time_to_train_s is not None
                       else b.run for b in shown], rotation=30, ha="right", fontsize=6.5)
+    ax.set_xlim(-0.75, max(len(shown), 4) - 0.25)  # one or two runs: bars of the usual width
     ax.set_ylabel("run energy (MJ)")
     low = float(energy.min())
     ax.set_ylim(bottom=max(0.0, low * 0.9), top=float((energy + extra).max()) * 1.03)
     ax.grid(True, axis="y", alpha=0.25)
     ax.legend(handles=handles, fontsize=7, loc="lower right", framealpha=0.85)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=10)
     return figure

@@ -9,13 +9,18 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from realdata import REAL, SHARED
 
 from joulekit.checker.training_power import check_training
 from joulekit.cli.report import build_training_report
+from joulekit.insight.plots import save
+from joulekit.insight.trace import Series
+from joulekit.insight.training_plots import PowerSeries, RunTrace, find_gaps, node_trace_figure
 from joulekit.insight.training_view import (
     COUNTED,
     DROPPED_FASTEST,
@@ -203,3 +208,32 @@ def test_cli_reports_a_training_tree_and_refuses_what_does_not_fit(tmp_path: Pat
     bad_round = _jk("report", str(DELL_ROOT), "--round", "v9.9", "-o", str(tmp_path / "no3"))
     assert bad_round.returncode != 0 and "v9.9" in bad_round.stderr
     assert not (tmp_path / "no3").exists()
+
+
+def test_a_64_node_run_draws_on_one_timeline_with_gaps_and_bad_readings(
+    tmp_path: Path,
+) -> None:
+    """The 64-node case: no legend entry per node, a colour ramp, gaps hatched and a
+    reading <= 0 marked (synthetic series, drawn without any file)."""
+    t = np.arange(0.0, 120.0, 1.0)
+    nodes = []
+    for j in range(64):
+        watts = 6000.0 + 10 * j + np.sin(t)
+        times = t.copy()
+        if j == 5:
+            times = np.concatenate([t[:50], t[50:] + 12.0])  # a 13 s gap after 49 s
+        if j == 9:
+            watts = watts.copy()
+            watts[30] = -1.0
+        nodes.append(PowerSeries(Series(f"node_{j}", times, watts),
+                                 find_gaps(times, 5.0)))
+    assert nodes[5].gaps == [(49.0, 62.0)] and all(not n.gaps for n in nodes[6:])
+    switch = PowerSeries(Series("sw_0", np.array([]), np.array([])), [], 16_100.0, None)
+    trace = RunTrace("result_0", datetime(2024, 5, 16, tzinfo=UTC), 118.0, 5.0, nodes,
+                     [switch])
+    picture = save(node_trace_figure(trace, "64 nodes"), tmp_path, "t")
+    svg = (tmp_path / picture.svg).read_text(encoding="utf-8")
+    assert "64 nodes" in svg and "gap &gt; 5 s (1)" in svg
+    assert "node_63" not in svg  # no per-node legend above LEGEND_NODES
+    assert "interconnect_power_est 16,100 W" in svg
+    assert (tmp_path / picture.png).read_bytes()[:8] == PNG
