@@ -153,7 +153,7 @@ class Analyzer(ABC):
     compliant: bool = False
     #: every (command, reply) exchanged, for ``server.json`` ``ptd_messages``
     transcript: list[tuple[str, str]]
-    #: provenance kind: "ptdaemon", "simulator", "direct-scpi" or "software"
+    #: provenance kind: "ptdaemon", "simulator", "direct-scpi", "software" or "node-level"
     kind: str = "ptdaemon"
     #: every sample received in the current (or last) measurement; kept on any error
     samples: list[Sample]

@@ -173,7 +173,7 @@ class PolledAnalyzer(Analyzer):
     MLPerf Power analyzer); no ranges, no uncertainty claimed."""
 
     compliant = False
-    kind = "software"
+    kind = "node-level"
 
     def __init__(self, source: PolledSource) -> None:
         super().__init__(source.url)

@@ -499,6 +499,10 @@ def find_results(path: str | os.PathLike[str]) -> list[ResultLocation]:
 
 TRAINING_RESULT_PREFIX = "result_"
 SCALING_JSON = "scaling.json"
+#: what `joulekit train-power` adds beside a benchmark folder's results: per run, each
+#: source with its clock offset, gaps and energy (``result_<i>.json``) and the console
+#: copy; not part of the official tree, which the package checker ignores
+TRAINING_RECORD_DIR = "joulekit-train-power"
 NODE_PREFIX = "node"
 SWITCH_PREFIX = "sw"
 #: HPC benchmarks sit one level deeper: ``results/<system>/{strong,weak}/<benchmark>/``

@@ -205,10 +205,11 @@ def phase_trace(
 
 
 def software_sources(server: PowerSummary | None, phase_dir: Path) -> list[tuple[str, SplFile]]:
-    """Per-analyzer sample files of the software sources (NVML, RAPL) of one phase."""
+    """Per-analyzer sample files of the software and node-level sources (NVML, RAPL; a
+    BMC or PDU) of one phase."""
     out = []
     for entry in joulekit_analyzers(server):
-        if entry.get("kind") != "software":
+        if entry.get("kind") not in ("software", "node-level"):
             continue
         path = phase_dir / f"spl_analyzer_{entry.get('index')}.txt"
         if path.is_file():

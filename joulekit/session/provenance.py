@@ -55,10 +55,13 @@ def timezone_offset() -> int:
 
 
 def analyzer_kind(url: str, identity_text: str = "") -> str:
-    """``ptdaemon`` | ``simulator`` | ``direct-scpi`` | ``software``.
+    """``ptdaemon`` | ``simulator`` | ``direct-scpi`` | ``software`` | ``node-level`` |
+    ``unknown``.
 
     The URL scheme says how we talk to it; the identity says what answered (our
-    simulator names itself in ``Identify`` even when reached as ``ptd://``).
+    simulator names itself in ``Identify`` even when reached as ``ptd://``). Only
+    ``ptd://`` can be PTDaemon: a BMC or PDU reading (``node-level``) or a plug-in's scheme
+    (``unknown``) must never pass for one, since the checker's provenance rule trusts it.
     """
     scheme = url.split(":", 1)[0].lower()
     if scheme.startswith("sim") or "simulator" in identity_text.lower():
@@ -67,7 +70,11 @@ def analyzer_kind(url: str, identity_text: str = "") -> str:
         return "direct-scpi"
     if scheme in ("nvml", "rapl"):
         return "software"
-    return "ptdaemon"
+    if scheme in ("ipmi", "redfish", "redfish+https", "snmp"):
+        return "node-level"
+    if scheme == "ptd":
+        return "ptdaemon"
+    return "unknown"
 
 
 def joulekit_block(

@@ -36,6 +36,7 @@ from joulekit.analyzers.polled import PolledSource, open_polled_source
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.layout import (
+    TRAINING_RECORD_DIR,
     TrainingRun,
     training_power_dir,
     training_result_file,
@@ -61,7 +62,6 @@ from joulekit.training.collector import (
 )
 
 #: our own record beside the official files (not a name of the official tree)
-RECORD_DIR = "joulekit-train-power"
 #: seconds between readings: under the 1 s the rules allow, so jitter never exceeds it
 DEFAULT_INTERVAL_S = 0.9
 #: how long a stopped command may take to write its logs before it is terminated
@@ -179,7 +179,7 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
             source.close()
         raise UserError(f"{len(problems)} source(s) did not answer, nothing was started: "
                         + "; ".join(problems))
-    record_dir = bench / RECORD_DIR
+    record_dir = bench / TRAINING_RECORD_DIR
     record_dir.mkdir(exist_ok=True)
     timeline = Timeline()
     tracks = [Track(role, i, source, PowerLogWriter(log_path(power_dir, role, i),

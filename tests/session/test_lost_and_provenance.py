@@ -35,7 +35,9 @@ def test_source_hashes_cover_the_session_folder() -> None:
     [("ptd://h:1", "YOKOGAWA WT310E", "ptdaemon"), ("ptd://h:1", "joulekit simulator", "simulator"),
      ("sim://49", "", "simulator"), ("visa://GPIB0::1", "", "direct-scpi"),
      ("serial:///dev/ttyS0", "", "direct-scpi"), ("nvml://0", "", "software"),
-     ("rapl://intel-rapl:0", "", "software")],
+     ("rapl://intel-rapl:0", "", "software"), ("ipmi://u:p@h", "", "node-level"),
+     ("redfish+https://h/", "", "node-level"), ("snmp://public@h/apc/outlet/1", "", "node-level"),
+     ("plugin://x", "", "unknown")],
 )
 def test_analyzer_kind_by_scheme_and_identity(url: str, identity: str, kind: str) -> None:
     assert analyzer_kind(url, identity) == kind

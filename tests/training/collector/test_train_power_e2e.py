@@ -63,7 +63,7 @@ def test_train_power_writes_a_tree_whose_energy_is_known_power_times_time(
     bench = _bench(tmp_path)
     done = subprocess.run(
         _argv(bench, [redfish.url, ipmi.url], [snmp.url],
-              [sys.executable, "-c", TRAIN.replace("{sleep}", "4")]),
+              [sys.executable, "-c", TRAIN.replace("{sleep}", "6")]),
         capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     power = bench / "power" / "result_0"
@@ -71,7 +71,7 @@ def test_train_power_writes_a_tree_whose_energy_is_known_power_times_time(
     result = read_result_log(bench / "result_0.txt")
     assert result.status == "success" and result.time_to_train_ms is not None
     ttt = result.time_to_train_ms
-    assert 3900 < ttt < 6000
+    assert 5900 < ttt < 8000
     record = json.loads((bench / "joulekit-train-power" / "result_0.json").read_text())
     gapped = {s["file"] for s in record["sources"] if s["gaps"]}
     for name, watts in (("node_0.txt", REDFISH_WATTS), ("node_1.txt", IPMI_WATTS),
@@ -82,6 +82,8 @@ def test_train_power_writes_a_tree_whose_energy_is_known_power_times_time(
         assert keys[:2] == ["power_measurement_start", "conversion_eff"]
         assert keys[-1] == "power_measurement_stop"
         readings = [r for r in log.records if r.key == "power_reading"]
+        # >= 4 of ~7: pyghmi waits out its request timeout (2 s) on a few replies even on
+        # loopback, so an IPMI source may miss two ticks now and then (recorded as a gap)
         assert len(readings) >= 4 and {r.value for r in readings} == {watts}
         steps = sorted(b.time_ms - a.time_ms for a, b in itertools.pairwise(readings))
         assert 800 < steps[len(steps) // 2] < 1000  # more than one reading per second
