@@ -49,29 +49,85 @@ class MllogRecord(NamedTuple):
     metadata: dict[str, Any]
 
 
-@dataclass
 class MllogDetail:
-    """Every record of one detail log, in file order, with an index by key."""
+    """Every record of one detail log, in file order, with an index by key.
 
-    path: str
-    records: list[MllogRecord] = field(default_factory=list)
-    issues: list[FormatIssue] = field(default_factory=list)
-    power_begin: datetime | None = None
-    power_end: datetime | None = None
-    _by_key: dict[str, list[MllogRecord]] = field(default_factory=dict, repr=False)
+    A very long value (v1.0 LoadGen logs ``loaded_qsl_set``, up to 1.4 MB of sample
+    indexes, in every run) is checked to be a JSON array of integers but decoded only
+    when a record holding it is asked for; nothing else changes (see
+    :func:`_split_long`).
+    """
+
+    __slots__ = ("_by_key", "_pending", "_records", "issues", "path", "power_begin",
+                 "power_end")
+
+    def __init__(
+        self,
+        path: str,
+        records: list[MllogRecord] | None = None,
+        issues: list[FormatIssue] | None = None,
+        power_begin: datetime | None = None,
+        power_end: datetime | None = None,
+    ) -> None:
+        self.path = path
+        self._records: list[MllogRecord] = records if records is not None else []
+        self.issues: list[FormatIssue] = issues if issues is not None else []
+        self.power_begin = power_begin
+        self.power_end = power_end
+        self._by_key: dict[str, list[MllogRecord]] = {}
+        for record in self._records:
+            self._by_key.setdefault(record.key, []).append(record)
+        #: index in ``_records`` -> the JSON text of a value not decoded yet
+        self._pending: dict[int, str] = {}
+
+    def __repr__(self) -> str:
+        return (f"MllogDetail(path={self.path!r}, records=<{len(self._records)}>, "
+                f"issues={self.issues!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MllogDetail):
+            return NotImplemented
+        return (self.path, self.records, self.issues, self.power_begin, self.power_end) == (
+            other.path, other.records, other.issues, other.power_begin, other.power_end)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    @property
+    def records(self) -> list[MllogRecord]:
+        self._decode_pending()
+        return self._records
+
+    def _decode_pending(self) -> None:
+        """Decode the deferred values (checked to be JSON when read: this cannot fail)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        for index, text in pending.items():
+            old = self._records[index]
+            new = old._replace(value=json.loads(text))
+            self._records[index] = new
+            bucket = self._by_key[old.key]
+            bucket[next(i for i, r in enumerate(bucket) if r is old)] = new
+
+    def _bucket(self, key: str) -> list[MllogRecord] | None:
+        found = self._by_key.get(key)
+        if found and self._pending and any(r.value is _DEFERRED for r in found):
+            self._decode_pending()
+            found = self._by_key.get(key)
+        return found
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of the first record with ``key`` (LoadGen's first word counts)."""
-        found = self._by_key.get(key)
+        found = self._bucket(key)
         return found[0].value if found else default
 
     def all(self, key: str) -> list[Any]:
         """The values of every record with ``key``, in file order."""
-        return [record.value for record in self._by_key.get(key, ())]
+        return [record.value for record in self._bucket(key) or ()]
 
     def record(self, key: str) -> MllogRecord | None:
         """The first record with ``key`` (to cite its line number), or None."""
-        found = self._by_key.get(key)
+        found = self._bucket(key)
         return found[0] if found else None
 
     def __contains__(self, key: object) -> bool:
@@ -83,10 +139,14 @@ class MllogDetail:
 
     def errors(self) -> list[MllogRecord]:
         """Records LoadGen flagged ``is_error`` (invalid config, uncommitted build, ...)."""
-        return [record for record in self.records if record.is_error]
+        if self._pending and any(self._records[i].is_error for i in self._pending):
+            self._decode_pending()
+        return [record for record in self._records if record.is_error]
 
     def warnings(self) -> list[MllogRecord]:
-        return [record for record in self.records if record.is_warning]
+        if self._pending and any(self._records[i].is_warning for i in self._pending):
+            self._decode_pending()
+        return [record for record in self._records if record.is_warning]
 
     @property
     def scenario(self) -> str | None:
@@ -101,12 +161,22 @@ class MllogDetail:
         return None if value is None else value == "VALID"
 
 
+#: the value of a record whose JSON text waits in ``MllogDetail._pending``
+_DEFERRED: Any = object()
+#: values this long (characters) are decoded on first use
+_LONG_VALUE = 4096
+_LONG_HEAD = '{"key": "'
+_LONG_VALUE_AT = '", "value": '
+_LONG_TAIL = ', "time_ms": '
+
+
 def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
     """Read a ``mlperf_log_detail.txt``; problems are returned in ``.issues``."""
     text = read_lines(path, _DETAIL)
     detail = MllogDetail(path=text.path, issues=text.issues)
-    records = detail.records
+    records = detail._records
     by_key = detail._by_key
+    pending = detail._pending
     issues = detail.issues
     name = text.path
     loads = json.loads
@@ -130,17 +200,23 @@ def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
             first = False
             continue
         first = False
-        try:
-            obj = loads(payload)
-        except ValueError as exc:
-            issues.append(FormatIssue(name, number, f"malformed MLLOG record: {exc}"))
-            continue
+        long = _split_long(payload) if len(payload) > _LONG_VALUE else None
+        if long is not None:
+            obj, value_text = long
+        else:
+            try:
+                obj = loads(payload)
+            except ValueError as exc:
+                issues.append(FormatIssue(name, number, f"malformed MLLOG record: {exc}"))
+                continue
         record = _make_record(obj, number)
         if record is None:
             issues.append(
                 FormatIssue(name, number, "MLLOG record is not an object with a string 'key'")
             )
             continue
+        if long is not None:
+            pending[len(records)] = value_text
         records.append(record)
         bucket = by_key.get(record.key)
         if bucket is None:
@@ -152,6 +228,70 @@ def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
     detail.power_begin = _power_time(detail, "power_begin")
     detail.power_end = _power_time(detail, "power_end")
     return detail
+
+
+def _split_long(payload: str) -> tuple[dict[str, Any], str] | None:
+    """``(the record without its value, the value's JSON text)`` for a record in
+    LoadGen's layout whose value is a long array of integers, else None (decode it whole).
+
+    Exact: the payload is ``{"key": "<k>", "value": <array>, <members>}`` where ``<k>``
+    has no escape, ``<array>`` is ``[...]`` of comma-separated JSON integers with no
+    space (so its end is the last ``]`` before the members) and ``{<members>}`` decodes
+    on its own with neither ``key`` nor ``value`` among them (a repeated key would win
+    in a whole decode). Such a payload is valid JSON exactly when ``{<members>}`` is,
+    and decodes to the same object with the array's value in ``value``.
+    """
+    if not payload.startswith(_LONG_HEAD):
+        return None
+    key_end = payload.find('"', 9)
+    if key_end < 0 or "\\" in payload[9:key_end]:
+        return None
+    if not payload.startswith(_LONG_VALUE_AT, key_end):
+        return None
+    value_at = key_end + len(_LONG_VALUE_AT)
+    tail_at = payload.rfind(_LONG_TAIL)
+    if tail_at <= value_at:
+        return None
+    value = payload[value_at:tail_at]
+    if not _is_int_array(value):
+        return None
+    try:
+        members = json.loads("{" + payload[tail_at + 2 :])
+    except ValueError:
+        return None
+    if not isinstance(members, dict) or "key" in members or "value" in members:
+        return None
+    members["key"] = payload[9:key_end]
+    members["value"] = _DEFERRED
+    return members, value
+
+
+
+
+def _is_int_array(text: str) -> bool:
+    """``[]`` or ``[i,i,...]`` of JSON integers without sign or space."""
+    if len(text) < 2 or text[0] != "[" or text[-1] != "]":
+        return False
+    inner = text[1:-1]
+    if not inner:
+        return True
+    try:
+        data = inner.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    if data.translate(None, b"0123456789,") or b",," in data:
+        return False
+    if data[0] == 44 or data[-1] == 44:  # a leading or trailing comma
+        return False
+    # JSON refuses leading zeros: "0" is an element, "01" is not
+    if data[0] == 48 and len(data) > 1 and data[1] != 44:
+        return False
+    at = data.find(b",0")
+    while at >= 0:
+        if at + 2 < len(data) and data[at + 2] != 44:
+            return False
+        at = data.find(b",0", at + 2)
+    return True
 
 
 def _make_record(obj: Any, number: int) -> MllogRecord | None:

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import NamedTuple
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from typing import TYPE_CHECKING, NamedTuple
 
+from joulekit.formats._scan import stamps_us
 from joulekit.formats._text import read_lines
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
@@ -36,6 +38,10 @@ from joulekit.formats.timefmt import (
     parse_mlperf_time,
     parse_mlperf_time_fast,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 _WHAT = "spl.txt"
 _GROUP = ("Watts", "Volts", "Amps", "PF")
@@ -67,15 +73,94 @@ class SplLine(NamedTuple):
     analyzers: tuple[SplLine, ...] = ()
 
 
-@dataclass
 class SplFile:
-    path: str
-    lines: list[SplLine] = field(default_factory=list)
-    issues: list[FormatIssue] = field(default_factory=list)
+    """The samples of one ``spl.txt`` and the problems reading it.
+
+    ``lines`` are built on first use when the file was read into :attr:`columns` (every
+    line one well-formed shape, the common case), so a reader that only needs the
+    numbers never pays for a datetime and a tuple per sample.
+    """
+
+    __slots__ = ("_lines", "_raw", "columns", "issues", "path")
+
+    def __init__(
+        self,
+        path: str,
+        lines: list[SplLine] | None = None,
+        issues: list[FormatIssue] | None = None,
+        *,
+        columns: SplColumns | None = None,
+        raw: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self._lines = lines if lines is not None else ([] if raw is None else None)
+        self._raw = raw
+        self.issues: list[FormatIssue] = issues if issues is not None else []
+        #: the samples as arrays (see :class:`SplColumns`), or None when the file did not
+        #: fit one shape throughout (then read ``lines``)
+        self.columns = columns
+
+    @property
+    def lines(self) -> list[SplLine]:
+        if self._lines is None:
+            self._lines = _materialise(self._raw or [])
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: list[SplLine]) -> None:
+        self._lines = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SplFile):
+            return NotImplemented
+        return (self.path, self.lines, self.issues) == (other.path, other.lines, other.issues)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return f"SplFile(path={self.path!r}, lines=<{len(self.lines)}>, issues={self.issues!r})"
 
     def between(self, begin: datetime, end: datetime) -> list[SplLine]:
         """Samples with ``begin < time < end`` (strictly, as the power metric selects)."""
         return [sample for sample in self.lines if begin < sample.time < end]
+
+
+@dataclass(frozen=True, eq=False)
+class SplColumns:
+    """The samples of a file whose every line has one shape, as arrays (row i is the
+    i-th sample in file order).
+
+    ``time_us`` is microseconds since 1970-01-01 UTC (int64; the stamps have whole
+    milliseconds, so comparing it with :func:`to_us` of a window edge is exact);
+    ``watts``..``pf`` are the first group's values (the sum group of a multichannel line)
+    as ``float`` parses them; ``ch_*`` are (rows, channels) arrays of the ``ChN`` groups
+    (0 columns for a single-channel file); ``line`` the 1-based line numbers. Treat the
+    arrays as read-only: a parsed file is shared by the copies of a result.
+    """
+
+    time_us: npt.NDArray[np.int64]
+    watts: npt.NDArray[np.float64]
+    volts: npt.NDArray[np.float64]
+    amps: npt.NDArray[np.float64]
+    pf: npt.NDArray[np.float64]
+    ch_watts: npt.NDArray[np.float64]
+    ch_volts: npt.NDArray[np.float64]
+    ch_amps: npt.NDArray[np.float64]
+    ch_pf: npt.NDArray[np.float64]
+    line: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.time_us)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime (exact, an ``int``), the
+    unit of :attr:`SplColumns.time_us`."""
+    return (moment - _EPOCH) // _US
 
 
 class SplParseError(ValueError):
@@ -240,10 +325,31 @@ def _fast_channels(f: list[str], n: int, num: _Numbers) -> tuple[SplChannel, ...
 def read_spl(path: str | os.PathLike[str]) -> SplFile:
     """Read an ``spl.txt``; blank lines are skipped, bad lines become issues."""
     text = read_lines(path, _WHAT)
-    result = SplFile(path=text.path, issues=text.issues)
-    append = result.lines.append
+    columns = _columns(text.lines) if text.lines else None
+    if columns is not None:  # every line well-formed: no issue beyond the file's own
+        return SplFile(text.path, issues=text.issues, columns=columns, raw=text.lines)
+    lines, issues = _parse_lines(text.path, text.lines, text.terminated)
+    result = SplFile(path=text.path, lines=lines, issues=text.issues + issues)
+    if not text.missing and not result.lines and not result.issues:
+        result.issues.append(FormatIssue(text.path, None, "spl.txt holds no samples"))
+    return result
+
+
+def _materialise(raw: list[str]) -> list[SplLine]:
+    """The :class:`SplLine` of a file :func:`_columns` accepted (so none is an issue)."""
+    return _parse_lines("", raw, True)[0]
+
+
+def _parse_lines(
+    name: str, lines: list[str], terminated: bool
+) -> tuple[list[SplLine], list[FormatIssue]]:
+    """Line by line: the fast shapes first, then :func:`parse_spl_line`, which words
+    the issue of a line that is not an spl line."""
+    samples: list[SplLine] = []
+    issues: list[FormatIssue] = []
+    append = samples.append
     state = _FastState()
-    for number, raw in enumerate(text.lines, start=1):
+    for number, raw in enumerate(lines, start=1):
         if not raw or raw.isspace():
             continue
         sample = _fast_line(raw, number, state)
@@ -253,21 +359,91 @@ def read_spl(path: str | os.PathLike[str]) -> SplFile:
         try:
             append(parse_spl_line(raw.strip(), number))
         except SplParseError as exc:
-            if number == len(text.lines) and not text.terminated:
+            if number == len(lines) and not terminated:
                 # The director stops PTDaemon's log mid-write: a published file may end
                 # in half a line with no line end, recorded (and hashed) that way.
-                result.issues.append(
+                issues.append(
                     FormatIssue(
-                        text.path, number,
+                        name, number,
                         f"the last line is cut off (no line end; as the director left it): {exc}",
                         severity="notice",
                     )
                 )
                 continue
-            result.issues.append(FormatIssue(text.path, number, f"not an spl line: {exc}"))
-    if not text.missing and not result.lines and not result.issues:
-        result.issues.append(FormatIssue(text.path, None, "spl.txt holds no samples"))
-    return result
+            issues.append(FormatIssue(name, number, f"not an spl line: {exc}"))
+    return samples, issues
+
+
+def _columns(lines: list[str]) -> SplColumns | None:
+    """The whole file as arrays in one pass, or None unless every line is one shape.
+
+    A file is read here only when each non-blank line is ``Time,<stamp>,Watts,w,Volts,v,
+    Amps,a,PF,p,Mark,m`` followed by the same number of ``ChN,Watts,w,Volts,v,Amps,a,PF,p``
+    groups (the shapes :func:`_fast_line` takes), every stamp the fixed-width form of a
+    real date and time (:func:`joulekit.formats._scan.stamps_us`) and every number one
+    ``float`` takes. Then the values are exactly those :func:`_fast_line` gives (the same
+    ``float`` of the same text, the same instant) and no line is an issue. Anything else
+    (a bad line, a blank line inside, an odd stamp) returns None and the file is read
+    line by line, which words each problem. The work is a few C loops over the whole
+    file (one split, one ``float`` per distinct number text) instead of one Python
+    function call, one ``datetime`` and a tuple per line.
+    """
+    import numpy as np  # here, not at the top: the director and simulator write spl only
+
+    rows = lines
+    numbers: list[int] | None = None
+    if "" in rows or rows[-1].isspace():
+        numbers = [i for i, text in enumerate(rows, start=1) if text and not text.isspace()]
+        rows = [rows[i - 1] for i in numbers]
+        if not rows:
+            return None
+    n = len(rows)
+    commas = rows[0].count(",")
+    if commas < 11 or (commas - 11) % 9:
+        return None
+    if list(map(str.count, rows, repeat(",", n))).count(commas) != n:
+        return None
+    width = commas + 1
+    fields = ",".join(rows).split(",")
+    for offset, label in _LABELS:
+        if fields[offset::width].count(label) != n:
+            return None
+    value_fields = [3, 5, 7, 9]
+    for base in range(12, width, 9):
+        if not all(name.startswith("Ch") for name in set(fields[base::width])):
+            return None
+        for offset, label in enumerate(_GROUP_LABELS):
+            if fields[base + 1 + 2 * offset :: width].count(label) != n:
+                return None
+            value_fields.append(base + 2 + 2 * offset)
+    time_us = stamps_us(fields[1::width])
+    if time_us is None:
+        return None
+    texts: list[str] = []
+    for index in value_fields:
+        texts += fields[index::width]
+    distinct = dict.fromkeys(texts)  # meters repeat values: parse each text once
+    try:
+        parsed = dict(zip(distinct, map(float, distinct), strict=True))
+    except ValueError:
+        return None
+    values = np.fromiter(map(parsed.__getitem__, texts), np.float64, len(texts))
+    values = values.reshape(len(value_fields), n)
+    k = (width - 12) // 9
+
+    def channel(group: int) -> npt.NDArray[np.float64]:
+        if not k:
+            return np.empty((n, 0), dtype=np.float64)
+        return np.ascontiguousarray(values[4 + group :: 4].T)
+
+    line = np.arange(1, n + 1, dtype=np.int64) if numbers is None else np.array(numbers)
+    return SplColumns(
+        time_us, values[0], values[1], values[2], values[3],
+        channel(0), channel(1), channel(2), channel(3), line.astype(np.int64),
+    )
+
+
+_LABELS = ((0, "Time"), (2, "Watts"), (4, "Volts"), (6, "Amps"), (8, "PF"), (10, "Mark"))
 
 
 def _group(watts: float, volts: float, amps: float, pf: float) -> str:

@@ -8,6 +8,7 @@ performance folder (``power/server.json``) so reports stay short.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from datetime import datetime
@@ -15,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from joulekit.checker.inference_power import samples as sample_arrays
 from joulekit.checker.metrics import (
     PowerFigure,
     WindowStats,
@@ -133,7 +135,9 @@ class ResultFiles:
                 dataclasses.replace(issue, file=file)
                 for issue, file in zip(parsed.issues, files, strict=True)
             ]
-            other.__dict__[name] = dataclasses.replace(parsed, path=path, issues=issues)
+            moved = copy.copy(parsed)  # the parsed content is shared, never changed
+            moved.path, moved.issues = path, issues
+            other.__dict__[name] = moved
         return other
 
     def read_all(self) -> None:
@@ -314,6 +318,11 @@ class PowerContext:
     def stats(self) -> WindowStats | None:
         if self.window is None:
             return None
+        columns = self.spl.columns
+        if columns is not None:
+            return sample_arrays.window_stats(
+                columns, *self.window, self.rules.sampling_interval_ms / 1000.0
+            )
         samples = select_samples(self.spl.lines, *self.window)
         if not samples:
             return None
@@ -345,7 +354,12 @@ class PowerContext:
         count = self.query_count(rule.query_count)
         mean_w = None
         if self.rules.figure_samples == "all_in_window":
-            mean_w = mean_of_all_in_window(self.spl.lines, *self.window)
+            columns = self.spl.columns
+            mean_w = (
+                mean_of_all_in_window(self.spl.lines, *self.window)
+                if columns is None
+                else sample_arrays.mean_watts(columns, *self.window, positive=False)
+            )
         try:
             return power_figure(
                 rule,
@@ -384,5 +398,7 @@ class PowerContext:
     def mean_power(self, spl: SplFile, window: tuple[datetime, datetime] | None) -> float | None:
         if window is None:
             return None
+        if spl.columns is not None:
+            return sample_arrays.mean_watts(spl.columns, *window, positive=True)
         samples = select_samples(spl.lines, *window)
         return sum(s.watts for s in samples) / len(samples) if samples else None

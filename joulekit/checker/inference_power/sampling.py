@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding
+from joulekit.checker.inference_power import samples as sample_arrays
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.metrics import select_samples
 from joulekit.formats.layout import POWER_SERVER_JSON, RUN_1_SPL
@@ -48,17 +49,21 @@ def check_sample_count(ctx: PowerContext) -> Iterator[Finding]:
 def check_gaps(ctx: PowerContext) -> Iterator[Finding]:
     if ctx.reference or ctx.window is None:
         return
-    samples = select_samples(ctx.spl.lines, *ctx.window)
-    worst: tuple[float, SplLine] | None = None
-    for previous, current in itertools.pairwise(samples):
-        gap = (current.time - previous.time).total_seconds()
-        if gap > ctx.rules.max_gap_s and (worst is None or gap > worst[0]):
-            worst = (gap, current)
+    columns = ctx.spl.columns
+    worst: tuple[float, int] | None = None
+    if columns is not None:
+        worst = sample_arrays.largest_gap(columns, *ctx.window, ctx.rules.max_gap_s)
+    else:
+        samples = select_samples(ctx.spl.lines, *ctx.window)
+        for previous, current in itertools.pairwise(samples):
+            gap = (current.time - previous.time).total_seconds()
+            if gap > ctx.rules.max_gap_s and (worst is None or gap > worst[0]):
+                worst = (gap, current.line)
     if worst is not None:
         yield R.SAMPLE_GAP.finding(
             f"largest gap between samples is {worst[0]:.3f} s (before this line)",
             file=_SPL,
-            line=worst[1].line,
+            line=worst[1],
             expected=f"<= {ctx.rules.max_gap_s:g} s",
             found=f"{worst[0]:.3f} s",
         )
@@ -116,9 +121,15 @@ def _testing_ranges(ctx: PowerContext) -> tuple[str | None, str | None]:
 
 
 def check_testing_ranges(ctx: PowerContext) -> Iterator[Finding]:
-    if ctx.reference or ctx.server is None or not ctx.ranging_spl.lines:
+    if ctx.reference or ctx.server is None:
         return
-    max_v, max_a = _maxima(ctx.ranging_spl.lines)
+    columns = ctx.ranging_spl.columns
+    if columns is not None:
+        max_v, max_a = sample_arrays.maxima(columns)
+    elif ctx.ranging_spl.lines:
+        max_v, max_a = _maxima(ctx.ranging_spl.lines)
+    else:
+        return
     set_v, set_a = _testing_ranges(ctx)
     tolerance = ctx.rules.range_tolerance
     checks = (

@@ -1,0 +1,65 @@
+"""Fixed-width ``MM-DD-YYYY HH:MM:SS.mmm`` stamps of a whole file in one numpy pass.
+
+The log readers parse one stamp per line, and a ``datetime`` per line is most of their
+cost. :func:`stamps_us` turns a column of stamps into integer microseconds at once. It
+accepts only what :func:`joulekit.formats.timefmt.parse_mlperf_time_fast` accepts (the
+fixed-width form of a real date and time: ``datetime`` refuses other digits, day 31 of a
+short month, hour 24, second 60), with the same instant, and returns None for anything
+else, so the caller falls back to the line-by-line reader, which words the problem.
+
+numpy is imported by the first call, not at start-up (the director and the simulator
+import the formats but never scan).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+_SEPARATORS = ((2, "-"), (5, "-"), (10, " "), (13, ":"), (16, ":"), (19, "."))
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def stamps_us(stamps: list[str]) -> npt.NDArray[np.int64] | None:
+    """Microseconds since 1970-01-01 UTC of each stamp (int64, in order), or None."""
+    import numpy as np  # see the module notes
+
+    if not stamps or set(map(len, stamps)) != {23}:
+        return None
+    try:
+        data = "".join(stamps).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    table = np.frombuffer(data, dtype=np.uint8).reshape(len(stamps), 23)
+    for column, char in _SEPARATORS:
+        if not (table[:, column] == ord(char)).all():
+            return None
+    digits = (table[:, _DIGITS] - 48).astype(np.int64)  # uint8 wraps: non-digits > 9
+    if (digits > 9).any():
+        return None
+    d = digits.T
+    month, day = d[0] * 10 + d[1], d[2] * 10 + d[3]
+    year = d[4] * 1000 + d[5] * 100 + d[6] * 10 + d[7]
+    hour, minute, second = d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13]
+    milli = d[14] * 100 + d[15] * 10 + d[16]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_days = np.array(_MONTH_DAYS)[np.clip(month, 0, 12)] + (leap & (month == 2))
+    valid = (
+        (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+        & (hour <= 23) & (minute <= 59) & (second <= 59)
+    )
+    if not valid.all():
+        return None
+    # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    seconds = days * 86400 + hour * 3600 + minute * 60 + second
+    result: npt.NDArray[np.int64] = (seconds * 1000 + milli) * 1000
+    return result
