@@ -13,7 +13,7 @@ import the formats but never scan).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,8 @@ _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def stamps_us(stamps: list[str]) -> npt.NDArray[np.int64] | None:
-    """Microseconds since 1970-01-01 UTC of each stamp (int64, in order), or None."""
+    """Microseconds since 1970-01-01 UTC of each stamp (int64, in order), or None
+    unless every one is a valid fixed-width stamp."""
     import numpy as np  # see the module notes
 
     if not stamps or set(map(len, stamps)) != {23}:
@@ -35,25 +36,35 @@ def stamps_us(stamps: list[str]) -> npt.NDArray[np.int64] | None:
     except UnicodeEncodeError:
         return None
     table = np.frombuffer(data, dtype=np.uint8).reshape(len(stamps), 23)
+    time_us, valid = stamp_table_us(table)
+    return time_us if bool(valid.all()) else None
+
+
+def stamp_table_us(
+    table: npt.NDArray[np.integer[Any]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """(microseconds since the epoch, valid) of each row of an (n, >= 23) table of
+    character codes whose first 23 columns should be a stamp; a row that is not a valid
+    stamp has ``valid`` False and a meaningless time."""
+    import numpy as np  # see the module notes
+
+    codes = table[:, :23].astype(np.int64)
+    valid = np.ones(len(codes), dtype=bool)
     for column, char in _SEPARATORS:
-        if not (table[:, column] == ord(char)).all():
-            return None
-    digits = (table[:, _DIGITS] - 48).astype(np.int64)  # uint8 wraps: non-digits > 9
-    if (digits > 9).any():
-        return None
-    d = digits.T
+        valid &= codes[:, column] == ord(char)
+    digits = codes[:, _DIGITS] - 48
+    valid &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    d = np.where(valid[:, None], digits, 0).T
     month, day = d[0] * 10 + d[1], d[2] * 10 + d[3]
     year = d[4] * 1000 + d[5] * 100 + d[6] * 10 + d[7]
     hour, minute, second = d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13]
     milli = d[14] * 100 + d[15] * 10 + d[16]
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_days = np.array(_MONTH_DAYS)[np.clip(month, 0, 12)] + (leap & (month == 2))
-    valid = (
+    valid &= (
         (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
         & (hour <= 23) & (minute <= 59) & (second <= 59)
     )
-    if not valid.all():
-        return None
     # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
     y = year - (month <= 2)
     era = y // 400
@@ -61,5 +72,5 @@ def stamps_us(stamps: list[str]) -> npt.NDArray[np.int64] | None:
     doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
     days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
     seconds = days * 86400 + hour * 3600 + minute * 60 + second
-    result: npt.NDArray[np.int64] = (seconds * 1000 + milli) * 1000
-    return result
+    time_us: npt.NDArray[np.int64] = (seconds * 1000 + milli) * 1000
+    return time_us, valid

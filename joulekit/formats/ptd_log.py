@@ -20,14 +20,20 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal, NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from joulekit.formats._text import read_lines
+from joulekit.formats._scan import stamp_table_us
+from joulekit.formats._text import TextLines, read_lines
 from joulekit.formats.issues import FormatIssue
 from joulekit.formats.spl import SplLine, SplParseError, parse_spl_line
 from joulekit.formats.timefmt import parse_mlperf_time_fast
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 EventKind = Literal["error", "warning", "info"]
 LineKind = Literal["header", "sample", "buffer", "text", "fragment", "truncated"]
@@ -58,15 +64,68 @@ class PtdLine(NamedTuple):
     text: str
 
 
-@dataclass
 class PtdLog:
-    path: str
-    events: list[PtdEvent] = field(default_factory=list)
-    other: list[PtdLine] = field(default_factory=list)
-    issues: list[FormatIssue] = field(default_factory=list)
-    analyzers: list[int] = field(default_factory=list)
-    versions: dict[int, str] = field(default_factory=dict)
-    truncated: bool = False
+    """One ``ptd_logs.txt``: its events, the other lines, and the problems reading it.
+
+    ``events`` are built on first use when the file was read into :attr:`columns` (the
+    usual case): a check that looks at the thousands of repeated console lines through
+    the arrays never builds a ``datetime`` and a tuple per line.
+    """
+
+    __slots__ = ("_events", "analyzers", "columns", "issues", "other", "path", "truncated",
+                 "versions")
+
+    def __init__(
+        self,
+        path: str,
+        events: list[PtdEvent] | None = None,
+        other: list[PtdLine] | None = None,
+        issues: list[FormatIssue] | None = None,
+        analyzers: list[int] | None = None,
+        versions: dict[int, str] | None = None,
+        truncated: bool = False,
+        *,
+        columns: PtdEventColumns | None = None,
+    ) -> None:
+        self.path = path
+        self._events = events if events is not None else (None if columns else [])
+        self.other: list[PtdLine] = other if other is not None else []
+        self.issues: list[FormatIssue] = issues if issues is not None else []
+        self.analyzers: list[int] = analyzers if analyzers is not None else []
+        self.versions: dict[int, str] = versions if versions is not None else {}
+        self.truncated = truncated
+        #: the events as arrays (see :class:`PtdEventColumns`), or None
+        self.columns = columns
+
+    @property
+    def events(self) -> list[PtdEvent]:
+        if self._events is None:
+            self._events = self.columns.materialise() if self.columns is not None else []
+        return self._events
+
+    @events.setter
+    def events(self, value: list[PtdEvent]) -> None:
+        self._events = value
+        self.columns = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PtdLog):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.path, self.events, self.other, self.issues, self.analyzers,
+                self.versions, self.truncated)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return (f"PtdLog(path={self.path!r}, events=<{self.event_count}>, "
+                f"issues={self.issues!r}, analyzers={self.analyzers!r})")
+
+    @property
+    def event_count(self) -> int:
+        return len(self.columns) if self.columns is not None else len(self.events)
 
     def errors(self) -> list[PtdEvent]:
         return [event for event in self.events if event.kind == "error"]
@@ -77,6 +136,8 @@ class PtdLog:
     def find(self, text: str, start: int = 0, analyzer: int | None = None) -> int | None:
         """Index in ``events`` of the first event from ``start`` whose message contains
         ``text`` (optionally of one analyzer), or None."""
+        if self.columns is not None:
+            return self.columns.find(text, start, analyzer)
         for index in range(start, len(self.events)):
             event = self.events[index]
             if text in event.message and (analyzer is None or event.analyzer == analyzer):
@@ -93,6 +154,57 @@ class PtdLog:
                 except SplParseError:
                     continue
         return parsed
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, eq=False)
+class PtdEventColumns:
+    """The events of a file as arrays, row i being ``events[i]``: ``time_us``
+    (microseconds since 1970-01-01 UTC, int64), ``line``, ``analyzer`` and ``message_id``
+    (int64 arrays), the index into ``messages``, each distinct message text once in
+    order of first appearance, with its ``kinds``. Read-only: shared by the copies of a
+    result."""
+
+    time_us: npt.NDArray[np.int64]
+    line: npt.NDArray[np.int64]
+    analyzer: npt.NDArray[np.int64]
+    message_id: npt.NDArray[np.int64]
+    messages: list[str]
+    kinds: list[EventKind]
+
+    def __len__(self) -> int:
+        return len(self.time_us)
+
+    def ids_where(self, test: Callable[[str], object]) -> npt.NDArray[np.bool_]:
+        """Per event, whether ``test`` of its message is true (asked once per text)."""
+        import numpy as np  # numpy with the first array, see joulekit.formats._scan
+
+        by_text = np.fromiter((bool(test(m)) for m in self.messages), bool, len(self.messages))
+        result: npt.NDArray[np.bool_] = by_text[self.message_id]
+        return result
+
+    def find(self, text: str, start: int = 0, analyzer: int | None = None) -> int | None:
+        import numpy as np  # see ids_where
+
+        hits = self.ids_where(lambda message: text in message)[start:]
+        if analyzer is not None:
+            hits = hits & (self.analyzer[start:] == analyzer)
+        found = np.flatnonzero(hits)
+        return int(found[0]) + start if len(found) else None
+
+    def materialise(self) -> list[PtdEvent]:
+        """The :class:`PtdEvent` list, as the line-by-line reader builds it."""
+        messages, kinds = self.messages, self.kinds
+        times = [_EPOCH + timedelta(microseconds=us) for us in self.time_us.tolist()]
+        return [
+            _new_tuple(PtdEvent, (time, messages[mid], line, analyzer, kinds[mid]))
+            for time, mid, line, analyzer in zip(
+                times, self.message_id.tolist(), self.line.tolist(), self.analyzer.tolist(),
+                strict=True,
+            )
+        ]
 
 
 def _kind(message: str) -> EventKind:
@@ -140,63 +252,154 @@ class _EventMaker:
 def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
     """Read a ``ptd_logs.txt`` (or one analyzer's console log); never raises."""
     text = read_lines(path, "PTD log")
-    log = PtdLog(path=text.path, issues=text.issues)
-    append_event = log.events.append
-    other = log.other
+    if len(text.lines) >= _FAST_MIN_LINES:
+        log = _read_fast(text)
+        if log is not None:
+            return log
+    log = PtdLog(path=text.path, issues=text.issues, events=[])
     maker = _EventMaker()
-    days = maker.days
     analyzer = 1
+    last = len(text.lines)
+    for number, line in enumerate(text.lines, start=1):
+        if line:
+            analyzer = _read_row(log, line, number, analyzer, number == last and
+                                 not text.terminated, maker)
+    if not log.analyzers and (log.events or log.other):
+        log.analyzers.append(1)
+    return log
+
+
+#: below this many lines the arrays cost more than they save
+_FAST_MIN_LINES = 64
+
+
+def _read_row(
+    log: PtdLog, line: str, number: int, analyzer: int, cut: bool, maker: _EventMaker
+) -> int:
+    """Read one non-empty line into ``log``; returns the analyzer it leaves current."""
+    days = maker.days
+    if cut:
+        log.truncated = True
+    if len(line) > 24 and line[23] == ":" and line[24] == " " and line[2] == "-":
+        moment = maker.time(line[:23])
+        if moment is not None:
+            message = line[25:]
+            if "-20" in message and _STAMP.search(message):
+                _split_glued(log, message, number, analyzer, days, moment)
+            else:
+                log.events.append(maker.event(moment, message, number, analyzer))
+            return analyzer
+    if line.startswith("Time,"):
+        if ": " in line and _STAMP.search(line):
+            _unglue(log, line, number, analyzer, days)
+        else:
+            kind: LineKind = "truncated" if cut else "sample"
+            log.other.append(_new_tuple(PtdLine, (number, analyzer, kind, line)))
+        return analyzer
+    header = _HEADER.match(line)
+    if header:
+        analyzer = int(header.group(1))
+        log.analyzers.append(analyzer)
+        log.other.append(PtdLine(number, analyzer, "header", line))
+        return analyzer
+    if cut:
+        log.other.append(PtdLine(number, analyzer, "truncated", line))
+        return analyzer
+    if _STAMP_START.match(line):
+        log.issues.append(
+            FormatIssue(
+                log.path, number, f"PTD log line has an unreadable timestamp: {line[:40]!r}"
+            )
+        )
+        return analyzer
+    if line.startswith("Buffer was"):
+        log.other.append(PtdLine(number, analyzer, "buffer", line))
+        return analyzer
+    if _STAMP.search(line):
+        _unglue(log, line, number, analyzer, days)
+        return analyzer
+    version = _VERSION.match(line)
+    if version:
+        log.versions.setdefault(analyzer, version.group(1))
+    log.other.append(PtdLine(number, analyzer, "text", line))
+    return analyzer
+
+
+def _read_fast(text: TextLines) -> PtdLog | None:
+    """The same :class:`PtdLog` as the line-by-line loop, its events as arrays.
+
+    Most lines are plain events (``<stamp>: <message>`` with a valid fixed-width stamp
+    and no second stamp glued into the message); those are found and timed for the
+    whole file at once (:func:`joulekit.formats._scan.stamp_table_us`). Every other
+    line, and a plain-looking one whose stamp the vectorised check refuses, goes through
+    :func:`_read_row` in file order, exactly as the loop reads it; its events are merged
+    in by line number (one line's events stay in their order). A plain event's analyzer
+    is that of the last ``Analyzer N`` header above it.
+    """
+    import numpy as np  # here: the director imports this module but never scans
+
     lines = text.lines
-    last = len(lines)
-    for number, line in enumerate(lines, start=1):
+    total = len(lines)
+    heads = np.array(lines, dtype="U25").view(np.uint32).reshape(total, 25)
+    shaped = (heads[:, 23] == 58) & (heads[:, 24] == 32) & (heads[:, 2] == 45)
+    time_us, valid = stamp_table_us(heads)
+    plain_rows = np.flatnonzero(shaped & valid)
+    messages = [lines[row][25:] for row in plain_rows.tolist()]
+    distinct = dict.fromkeys(messages)
+    glued = {m for m in distinct if "-20" in m and _STAMP.search(m)}
+    if glued:
+        keep = np.fromiter((m not in glued for m in messages), bool, len(messages))
+        plain_rows = plain_rows[keep]
+        messages = [m for m in messages if m not in glued]
+    special = np.ones(total, dtype=bool)
+    special[plain_rows] = False
+    # the rest, in order, through the line-by-line reader
+    log = PtdLog(path=text.path, issues=text.issues, events=[])
+    maker = _EventMaker()
+    analyzer = 1
+    header_rows: list[int] = []
+    header_values: list[int] = []
+    for row in np.flatnonzero(special).tolist():
+        line = lines[row]
         if not line:
             continue
-        cut = number == last and not text.terminated
-        if cut:
-            log.truncated = True
-        if len(line) > 24 and line[23] == ":" and line[24] == " " and line[2] == "-":
-            moment = maker.time(line[:23])
-            if moment is not None:
-                message = line[25:]
-                if "-20" in message and _STAMP.search(message):
-                    _split_glued(log, message, number, analyzer, days, moment)
-                else:
-                    append_event(maker.event(moment, message, number, analyzer))
-                continue
-        if line.startswith("Time,"):
-            if ": " in line and _STAMP.search(line):
-                _unglue(log, line, number, analyzer, days)
-            else:
-                kind: LineKind = "truncated" if cut else "sample"
-                other.append(_new_tuple(PtdLine, (number, analyzer, kind, line)))
-            continue
-        header = _HEADER.match(line)
-        if header:
-            analyzer = int(header.group(1))
-            log.analyzers.append(analyzer)
-            other.append(PtdLine(number, analyzer, "header", line))
-            continue
-        if cut:
-            other.append(PtdLine(number, analyzer, "truncated", line))
-            continue
-        if _STAMP_START.match(line):
-            log.issues.append(
-                FormatIssue(
-                    log.path, number, f"PTD log line has an unreadable timestamp: {line[:40]!r}"
-                )
-            )
-            continue
-        if line.startswith("Buffer was"):
-            other.append(PtdLine(number, analyzer, "buffer", line))
-            continue
-        if _STAMP.search(line):
-            _unglue(log, line, number, analyzer, days)
-            continue
-        version = _VERSION.match(line)
-        if version:
-            log.versions.setdefault(analyzer, version.group(1))
-        other.append(PtdLine(number, analyzer, "text", line))
-    if not log.analyzers and (log.events or other):
+        before = len(log.analyzers)
+        analyzer = _read_row(log, line, row + 1, analyzer,
+                             row + 1 == total and not text.terminated, maker)
+        if len(log.analyzers) != before:
+            header_rows.append(row)
+            header_values.append(analyzer)
+    if plain_rows.size and plain_rows[-1] + 1 == total and not text.terminated:
+        log.truncated = True
+    plain_analyzer = np.ones(len(plain_rows), dtype=np.int64)
+    if header_rows:
+        at = np.searchsorted(np.array(header_rows), plain_rows, side="right")
+        values = np.concatenate(([1], np.array(header_values, dtype=np.int64)))
+        plain_analyzer = values[at]
+    extra = log.events  # events of the special lines, in file order
+    log.events = []
+    ids = {m: i for i, m in enumerate(dict.fromkeys(messages + [e.message for e in extra]))}
+    texts = list(ids)
+    kinds = [maker.kinds.get(m) or _kind(m) for m in texts]
+    message_id = np.fromiter(map(ids.__getitem__, messages), np.int64, len(messages))
+    columns_time = time_us[plain_rows]
+    columns_line = plain_rows.astype(np.int64) + 1
+    if extra:
+        from joulekit.formats.spl import to_us  # the same microseconds as the arrays
+
+        columns_time = np.concatenate((columns_time, [to_us(e.time) for e in extra]))
+        columns_line = np.concatenate((columns_line, [e.line for e in extra]))
+        plain_analyzer = np.concatenate((plain_analyzer, [e.analyzer for e in extra]))
+        message_id = np.concatenate((message_id, [ids[e.message] for e in extra]))
+        order = np.argsort(columns_line, kind="stable")
+        columns_time, columns_line = columns_time[order], columns_line[order]
+        plain_analyzer, message_id = plain_analyzer[order], message_id[order]
+    log.columns = PtdEventColumns(
+        columns_time.astype(np.int64), columns_line.astype(np.int64),
+        plain_analyzer.astype(np.int64), message_id.astype(np.int64), texts, kinds,
+    )
+    log._events = None
+    if not log.analyzers and (len(log.columns) or log.other):
         log.analyzers.append(1)
     return log
 

@@ -37,9 +37,11 @@ def missing_consoles(ctx: PowerContext) -> list[tuple[int, str]]:
             why = console.get("why")
             missing[index] = str(why) if why else "the director recorded no console"
     log = ctx.ptd_log
-    written = {e.analyzer for e in log.events} | {
-        o.analyzer for o in log.other if o.kind != "header"
-    }
+    with_events = (
+        set(log.columns.analyzer.tolist()) if log.columns is not None
+        else {e.analyzer for e in log.events}
+    )
+    written = with_events | {o.analyzer for o in log.other if o.kind != "header"}
     for index in log.analyzers or ([] if written else [1]):
         if index not in written and index not in missing:
             missing[index] = "its section of ptd_logs.txt is empty"

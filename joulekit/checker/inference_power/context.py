@@ -261,15 +261,21 @@ class PowerContext:
         """Per analyzer, the span of ``ptd_log.events`` indexes from the ranging Go to its
         ``Completed test`` (or to the testing Go, or to the end of the log)."""
         log = self.ptd_log
-        events = log.events
         mark = f"Go with mark '{self.session_name}_ranging'" if self.session_name else "_ranging'"
+        marked: list[tuple[int, int]]  # (index, analyzer) of each event naming the mark
+        if log.columns is not None:
+            hits = log.columns.ids_where(lambda message: mark in message).nonzero()[0]
+            marked = list(zip(hits.tolist(), log.columns.analyzer[hits].tolist(), strict=True))
+        else:
+            marked = [(i, e.analyzer) for i, e in enumerate(log.events) if mark in e.message]
         spans: dict[int, tuple[int, int]] = {}
-        for index, event in enumerate(events):
-            if mark in event.message and event.analyzer not in spans:
-                end = log.find("Completed test", index + 1, event.analyzer)
+        count = log.event_count
+        for index, analyzer in marked:
+            if analyzer not in spans:
+                end = log.find("Completed test", index + 1, analyzer)
                 if end is None:
-                    end = log.find("_testing'", index + 1, event.analyzer)
-                spans[event.analyzer] = (index, end if end is not None else len(events))
+                    end = log.find("_testing'", index + 1, analyzer)
+                spans[analyzer] = (index, end if end is not None else count)
         return spans
 
     @cached_property

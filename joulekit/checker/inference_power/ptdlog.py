@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding, Severity
+from joulekit.checker.inference_power import ptdlog_columns
 from joulekit.checker.inference_power.console import missing_consoles
 from joulekit.checker.inference_power.context import PowerContext
 from joulekit.checker.registry import Rule
@@ -74,10 +75,14 @@ def _facts(text: str) -> _Facts:
 def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
     if not ctx.path(POWER_PTD_LOGS).is_file() or missing_consoles(ctx):
         return  # no console at all: PWR130 names that cause once
-    events = ctx.ptd_log.events
+    log = ctx.ptd_log
     spans = ctx.ptd_ranging_spans
-    first_ranging = min((start for start, _ in spans.values()), default=len(events))
-    if not any(_ACTIVATED.search(e.message) for e in events[:first_ranging]):
+    first_ranging = min((start for start, _ in spans.values()), default=log.event_count)
+    if log.columns is not None:
+        activated = bool(log.columns.ids_where(_ACTIVATED.search)[:first_ranging].any())
+    else:
+        activated = any(_ACTIVATED.search(e.message) for e in log.events[:first_ranging])
+    if not activated:
         yield R.UNCERTAINTY_ACTIVE.finding(
             "no 'Uncertainty checking for Yokogawa... is activated' before ranging",
             file=_FILE,
@@ -89,6 +94,10 @@ def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
 def check_ptd_log(ctx: PowerContext) -> Iterator[Finding]:
     """PWR061, PWR062 and PWR063 in one pass over the events."""
     if not ctx.path(POWER_PTD_LOGS).is_file():
+        return
+    columns = ctx.ptd_log.columns
+    if columns is not None and not ctx.reference:
+        yield from ptdlog_columns.check(ctx, columns)
         return
     events = ctx.ptd_log.events
     spans = ctx.ptd_ranging_spans
