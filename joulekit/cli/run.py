@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,26 @@ from joulekit.cli.loadgen import (
     settings_from_args,
     sut_args_to_cli,
 )
+from joulekit.cli.sweep import add_carbon_arguments, carbon_from_args
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.formats.layout import OFFLINE
 from joulekit.inputs import prepare_output_dir, read_ini
+from joulekit.insight.carbon import (
+    COST,
+    CURRENCY,
+    EMISSIONS,
+    EMISSIONS_CSV,
+    ENERGY_CONSUMED,
+    GRID_INTENSITY,
+    Carbon,
+    write_run_emissions,
+)
 from joulekit.loadgen.sut.http import read_prompts
 from joulekit.run.audit import parse_compliance
 from joulekit.run.demo import DEMO_LOAD, DEMO_PHASE_MS, DEMO_SETTLE_S
 from joulekit.run.measure import (
     RunConfig,
+    RunOutcome,
     check_config,
     default_output,
     loadgen_command_args,
@@ -84,6 +97,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-c", "--director-config", type=Path,
                         help="the director's server.conf, for --rehearse")
     add_settings_arguments(parser, durations=False)
+    add_carbon_arguments(parser)
     parser.set_defaults(func=main, scenario=RunConfig.scenario)
 
 
@@ -119,6 +133,7 @@ def main(args: argparse.Namespace) -> int:
     if args.rehearse:
         return _rehearse(args, console)
 
+    carbon = carbon_from_args(args)  # a country CodeCarbon lacks stops here, not after
     with PhaseProgress(console) as progress:
         config = build_config(args, progress.on_phase)
         where = f"director {config.director}" if config.director else \
@@ -129,6 +144,8 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{outcome.error}; nothing was measured "
                         f"(what happened: {outcome.output / 'outcome.json'})")
     render(outcome, console)
+    if carbon is not None and outcome.completed:
+        _carbon_line(outcome, carbon, console)
     if outcome.interrupted:
         print(f"joulekit run: interrupted by {signals.describe()}; what was measured is kept "
               f"in {outcome.output}", file=sys.stderr, flush=True)
@@ -136,6 +153,22 @@ def main(args: argparse.Namespace) -> int:
     if not outcome.completed or outcome.other_failures:
         return EXIT_ERRORS
     return EXIT_OK
+
+
+def _carbon_line(outcome: RunOutcome, carbon: Carbon, console: Any) -> None:
+    """Write OUT/emissions.csv and say its figures in one line."""
+    row = write_run_emissions(
+        outcome.output, carbon, average_watts=outcome.average_watts,
+        result_dir=outcome.result_dir, project=outcome.config.label,
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    parts = [f"{row[ENERGY_CONSUMED]:.6g} kWh in the testing window"]
+    if EMISSIONS in row:
+        parts.append(f"{row[EMISSIONS] * 1000:.4g} g CO2-eq at {row[GRID_INTENSITY]:g} g/kWh")
+    if COST in row:
+        parts.append(f"cost {row[COST]:.4g} {row[CURRENCY]}".rstrip())
+    console.print(f"carbon: {', '.join(parts)} ({outcome.output / EMISSIONS_CSV})",
+                  highlight=False)
 
 
 def _rehearse(args: argparse.Namespace, console: Any) -> int:

@@ -17,7 +17,7 @@ import io
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from joulekit.formats.atomic import atomic_write_bytes, atomic_write_text
 from joulekit.formats.layout import OFFLINE, ResultPaths
 from joulekit.formats.mllog import read_detail
 from joulekit.inputs import prepare_output_dir
+from joulekit.insight.carbon import DURATION, Carbon, add_columns, testing_window_s
 from joulekit.insight.sweep_executor import (
     DEFAULT_EXECUTOR,
     MeasureFn,
@@ -154,8 +155,15 @@ def row_from_outcome(
     )
     for column in LATENCY_KEYS:
         row[column] = math.nan
+    # the testing window's length and energy: what carbon and cost columns are made of
+    row[DURATION] = math.nan
+    row["energy_j"] = math.nan
     if outcome.result_dir is not None:
         detail = read_detail(ResultPaths(outcome.result_dir).run_1_detail)
+        window = testing_window_s(outcome.result_dir)
+        row[DURATION] = window
+        if ok and outcome.average_watts is not None:
+            row["energy_j"] = outcome.average_watts * window
         for column, key in LATENCY_KEYS.items():
             value = _ms(detail.get(key))
             if value is not None:
@@ -230,11 +238,15 @@ def run_sweep(
     retry_failed: bool = False,
     on_point: Callable[[SweepProgress], None] | None = None,
     engine: str | SweepExecutor = DEFAULT_EXECUTOR,
+    carbon: Carbon | None = None,
 ) -> pd.DataFrame:
     """Measure every point of ``spec`` not yet finished in ``out``; return the table.
 
     ``engine`` runs the points (:mod:`joulekit.insight.sweep_executor`; ``local`` by
-    default: one after another, here). A run that comes back interrupted stops the sweep
+    default: one after another, here). ``carbon`` adds the carbon/cost columns
+    (:mod:`joulekit.insight.carbon`) to the table, computed from each row's energy at
+    every rewrite (``point.json`` keeps the energy, not the settings, so a resumed sweep
+    with other settings has one consistent table). A run that comes back interrupted stops the sweep
     with ``KeyboardInterrupt`` after the table is written; the interrupted point has no
     ``point.json`` and is measured again next time.
     """
@@ -254,11 +266,12 @@ def run_sweep(
     actions: dict[str, str] = {}
 
     def table() -> pd.DataFrame:
-        return write_table(out, list(_finished_rows(points_dir, ids)))
+        return write_table(out, [add_columns(row, carbon)
+                                 for row in _finished_rows(points_dir, ids)])
 
     def jobs() -> Iterator[PointJob]:
         """The points still to measure, drawn one by one (skips are reported as drawn)."""
-        for knobs in spec.points():
+        for index, knobs in enumerate(spec.points()):
             pid = point_id(knobs)
             folder = points_dir / pid
             done = folder / "point.json"
@@ -271,9 +284,12 @@ def run_sweep(
             if folder.exists():
                 _set_aside(folder, "failed" if done.is_file() else "interrupted")
                 actions[pid] = "retried"
-            yield PointJob(pid, knobs, _point_config(spec, knobs, folder / "run", pid), spec.gpu)
+            yield PointJob(pid, knobs, _point_config(spec, knobs, folder / "run", pid),
+                           spec.gpu, index)
 
-    def finished(job: PointJob, outcome: RunOutcome) -> None:
+    def finished(
+        job: PointJob, outcome: RunOutcome, placement: Mapping[str, Any] | None = None
+    ) -> None:
         if outcome.interrupted:
             table()
             raise KeyboardInterrupt
@@ -283,6 +299,7 @@ def run_sweep(
             raise UserError(f"{outcome.error}; the sweep stopped at {job.point}, nothing "
                             "measured there; rerun the same command to resume")
         row = row_from_outcome(spec, job.point, job.knobs, outcome)
+        row.update(placement or {})
         atomic_write_text(points_dir / job.point / "point.json",
                           json.dumps(row, indent=2, default=str) + "\n")
         table()
