@@ -12,9 +12,11 @@ from typing import Any
 
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.formats.layout import OFFLINE
+from joulekit.insight.carbon import Carbon, CarbonSettings
+from joulekit.insight.fleet import parse_meter
 from joulekit.insight.recommend import knobs_of
 from joulekit.insight.sweep import SweepProgress, SweepSpec, run_sweep
-from joulekit.insight.sweep_executor import DEFAULT_EXECUTOR, executor
+from joulekit.insight.sweep_executor import DEFAULT_EXECUTOR, SweepExecutor, executor
 from joulekit.insight.table import ENERGY, STATUS, knob_label
 from joulekit.validate import excerpt, float_arg, int_arg, parse_float
 
@@ -94,9 +96,73 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--engine", default=DEFAULT_EXECUTOR, metavar="NAME",
-        help="what runs the points (default %(default)s: one after another on this machine)",
+        help="what runs the points (default %(default)s: one after another on this machine; "
+        "ray or ray://ADDRESS: a Ray cluster; slurm, slurm://local, slurm://debug: Slurm "
+        "jobs through submitit)",
     )
+    fleet = parser.add_argument_group("fleet (--engine ray / slurm)")
+    fleet.add_argument(
+        "--meter", action="append", default=[], metavar="NAME[=HOST:PORT]",
+        help="a metered node (Ray resource meter:NAME, Slurm node NAME) and the director "
+        "beside its meter as that node reaches it; repeat per node; points are dealt "
+        "round-robin in grid order",
+    )
+    fleet.add_argument("--point-retries", type=int_arg(minimum=0, maximum=100), default=2,
+                       help="times a point lost with its node is measured again on its "
+                       "meter (default %(default)s)")
+    fleet.add_argument("--clock-host", default="127.0.0.1", metavar="HOST",
+                       help="address of this machine the nodes reach for the sweep's "
+                       "clock (default %(default)s)")
+    fleet.add_argument("--slurm-param", action="append", default=[], metavar="KEY=VALUE",
+                       help="a Slurm option for each point's job (partition=gpu, "
+                       "timeout_min=90, gres=gpu:1)")
+    add_carbon_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def add_carbon_arguments(parser: argparse.ArgumentParser) -> None:
+    """The carbon/cost columns (``joulekit.insight.carbon``), for sweep and run."""
+    group = parser.add_argument_group("carbon and cost (optional columns)")
+    group.add_argument("--grid-intensity", type=float_arg(minimum=0.0, maximum=1e5),
+                       metavar="G_PER_KWH", help="grid carbon intensity, g CO2-eq per kWh")
+    group.add_argument("--country", metavar="ISO3",
+                       help="take the grid intensity of this country from CodeCarbon's "
+                       "data (CodeCarbon must be installed), e.g. FRA")
+    group.add_argument("--price", type=float_arg(minimum=0.0, maximum=1e6),
+                       metavar="PER_KWH", help="price of one kWh")
+    group.add_argument("--currency", default="", metavar="CODE",
+                       help="currency of --price (EUR, USD)")
+
+
+def carbon_from_args(args: argparse.Namespace) -> Carbon | None:
+    settings = CarbonSettings(args.grid_intensity, args.country, args.price, args.currency)
+    return settings.resolve() if settings.wanted else None
+
+
+def engine_from_args(args: argparse.Namespace) -> SweepExecutor:
+    """The engine; an unknown one (or fleet options without a fleet) refused up front."""
+    name = args.engine
+    if name.partition("://")[0] == DEFAULT_EXECUTOR:
+        if args.meter or args.slurm_param:
+            raise UserError("--meter and --slurm-param need a fleet engine: "
+                            "--engine ray or --engine slurm")
+        return executor(name)
+    options: dict[str, Any] = {
+        "meters": [parse_meter(text) for text in args.meter],
+        "retries": args.point_retries,
+        "clock_host": args.clock_host,
+    }
+    if name.partition("://")[0] == "slurm":
+        params = {}
+        for text in args.slurm_param:
+            key, sep, value = text.partition("=")
+            if not sep or not key.strip():
+                raise UserError(f"--slurm-param {text!r}: give KEY=VALUE")
+            params[key.strip()] = value.strip()
+        options["params"] = params
+    elif args.slurm_param:
+        raise UserError("--slurm-param needs --engine slurm")
+    return executor(name, **options)
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
@@ -135,11 +201,12 @@ def _print(progress: SweepProgress) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    engine = executor(args.engine)  # an unknown engine is refused before anything starts
+    engine = engine_from_args(args)  # an unknown engine is refused before anything starts
+    carbon = carbon_from_args(args)
     total = len(spec.points())
     print(f"sweep of {total} points into {args.out}", flush=True)
     frame = run_sweep(args.out, spec, retry_failed=args.retry_failed, on_point=_print,
-                      engine=engine)
+                      engine=engine, carbon=carbon)
     ok = frame[frame[STATUS] == "ok"] if not frame.empty else frame
     print(
         f"{len(ok)} of {total} points measured: {args.out / 'sweep.csv'}, "

@@ -22,8 +22,9 @@ sorts its rows).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from joulekit.errors import UserError
 from joulekit.insight.power_limit import power_limit
@@ -41,13 +42,21 @@ class PointJob:
     config: RunConfig
     #: the GPU whose power limit the ``power_limit_w`` knob sets
     gpu: int
+    #: the point's position in the grid (a fleet engine deals the meters by it)
+    index: int = -1
 
     @property
     def power_limit_w(self) -> float | None:
         return self.knobs.get("power_limit_w")
 
 
-Finished = Callable[[PointJob, RunOutcome], None]
+class Finished(Protocol):
+    """Records one point's outcome; ``placement`` (a fleet engine's: the meter, the node,
+    its clock offset, the attempts) joins the point's row."""
+
+    def __call__(
+        self, job: PointJob, outcome: RunOutcome, placement: Mapping[str, Any] | None = None
+    ) -> None: ...
 
 
 class SweepExecutor(ABC):
@@ -69,25 +78,50 @@ class LocalExecutor(SweepExecutor):
             finished(job, outcome)
 
 
-EXECUTORS: dict[str, Callable[[], SweepExecutor]] = {}
+#: name -> factory; ``--engine NAME://ADDRESS`` calls ``factory(ADDRESS)``, ``NAME`` alone
+#: ``factory()``
+EXECUTORS: dict[str, Callable[..., SweepExecutor]] = {}
 DEFAULT_EXECUTOR = "local"
 
 
-def register_executor(name: str, factory: Callable[[], SweepExecutor]) -> None:
+def register_executor(name: str, factory: Callable[..., SweepExecutor]) -> None:
     """Make an engine available by name (a second registration of a name is a bug)."""
     if name in EXECUTORS:
         raise ValueError(f"a sweep executor named {name!r} is already registered")
     EXECUTORS[name] = factory
 
 
-def executor(name: str = DEFAULT_EXECUTOR) -> SweepExecutor:
-    """A new executor of the engine ``name``; an unknown name is a UserError."""
+def executor(name: str = DEFAULT_EXECUTOR, **options: Any) -> SweepExecutor:
+    """A new executor of the engine ``name`` (``NAME`` or ``NAME://ADDRESS``); an unknown
+    name is a UserError. ``options`` go to a fleet engine's factory (meters, retries)."""
+    base, sep, address = name.partition("://")
     try:
-        factory = EXECUTORS[name]
+        factory = EXECUTORS[base]
     except KeyError:
-        raise UserError(f"no sweep engine {name!r}; choose one of "
+        raise UserError(f"no sweep engine {base!r}; choose one of "
                         + ", ".join(sorted(EXECUTORS))) from None
-    return factory()
+    if base == DEFAULT_EXECUTOR:
+        if sep or options:
+            raise UserError("the local engine takes no address, meters or retries; "
+                            "use --engine ray or --engine slurm for a fleet")
+        return factory()
+    return factory(address or None, **options)
+
+
+def _ray(address: str | None, **options: Any) -> SweepExecutor:
+    # Ray is big and optional (extra ``fleet``): imported only when a sweep asks for it
+    from joulekit.insight.sweep_ray import RayExecutor
+
+    return RayExecutor(address, **options)
+
+
+def _slurm(address: str | None, **options: Any) -> SweepExecutor:
+    # submitit is optional (extra ``fleet``): imported only when a sweep asks for it
+    from joulekit.insight.sweep_slurm import SlurmExecutor
+
+    return SlurmExecutor(address, **options)
 
 
 register_executor(DEFAULT_EXECUTOR, LocalExecutor)
+register_executor("ray", _ray)
+register_executor("slurm", _slurm)

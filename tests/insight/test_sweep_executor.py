@@ -47,8 +47,8 @@ def test_local_is_the_registered_default() -> None:
 
 
 def test_an_unknown_engine_is_one_user_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="no sweep engine 'ray'; choose one of local"):
-        run_sweep(tmp_path, SPEC, measure_fn=FakeHarness(), engine="ray")
+    with pytest.raises(UserError, match="no sweep engine 'pegasus'; choose one of local"):
+        run_sweep(tmp_path, SPEC, measure_fn=FakeHarness(), engine="pegasus")
     assert not (tmp_path / "sweep.json").exists()  # refused before anything is written
 
 
@@ -100,8 +100,8 @@ def test_the_sweep_command_refuses_an_unknown_engine_in_one_line(tmp_path: Path)
     out = tmp_path / "S"
     done = subprocess.run(
         [sys.executable, "-m", "joulekit", "sweep", "-o", str(out), "--batch-size", "1,2",
-         "--engine", "slurm"], capture_output=True, text=True, timeout=120)
+         "--engine", "pegasus"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr
-    assert "no sweep engine 'slurm'; choose one of local" in done.stderr
+    assert "no sweep engine 'pegasus'; choose one of local, ray, slurm" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert not out.exists()
