@@ -1,11 +1,13 @@
-"""Fixed-width ``MM-DD-YYYY HH:MM:SS.mmm`` stamps of a whole file in one numpy pass.
+"""Whole-file reading for the log readers: lines split in C, stamps timed in one pass.
 
-The log readers parse one stamp per line, and a ``datetime`` per line is most of their
-cost. :func:`stamps_us` turns a column of stamps into integer microseconds at once. It
-accepts only what :func:`joulekit.formats.timefmt.parse_mlperf_time_fast` accepts (the
-fixed-width form of a real date and time: ``datetime`` refuses other digits, day 31 of a
-short month, hour 24, second 60), with the same instant, and returns None for anything
-else, so the caller falls back to the line-by-line reader, which words the problem.
+:func:`read_rows` gives what ``_text.read_lines`` gives, splitting the usual file (LF or
+CRLF line ends, UTF-8) without a Python loop. The log readers parse one stamp per line,
+and a ``datetime`` per line is most of their cost: :func:`stamps_us` turns a column of
+stamps into integer microseconds at once. It accepts only what
+:func:`joulekit.formats.timefmt.parse_mlperf_time_fast` accepts (the fixed-width form of
+a real date and time: ``datetime`` refuses other digits, day 31 of a short month, hour
+24, second 60), with the same instant, and returns None for anything else, so the
+caller falls back to the line-by-line reader, which words the problem.
 
 numpy is imported by the first call, not at start-up (the director and the simulator
 import the formats but never scan).
@@ -13,7 +15,11 @@ import the formats but never scan).
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
+
+from joulekit.formats._text import TextLines, read_lines
+from joulekit.formats.safe_files import read_input_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,3 +80,32 @@ def stamp_table_us(
     seconds = days * 86400 + hour * 3600 + minute * 60 + second
     time_us: npt.NDArray[np.int64] = (seconds * 1000 + milli) * 1000
     return time_us, valid
+
+
+def read_rows(path: str | os.PathLike[str], what: str) -> TextLines:
+    """:func:`joulekit.formats._text.read_lines`, with its usual case done in C.
+
+    A file that decodes as UTF-8 and whose every CR is the first half of a CRLF (a log
+    written on Windows, or none at all) splits into the same lines with one
+    ``replace`` and one ``split`` as with the general splitter's Python loop. Anything
+    else (a lone CR, ``\\r\\r\\n``, a byte that is not UTF-8, a file that cannot be read)
+    is read by ``read_lines`` itself, which also words the issue.
+    """
+    name = str(path)
+    try:
+        data = read_input_bytes(path)  # the same refusals as read_lines (FIFO, link out)
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return read_lines(path, what)
+    if not data:
+        return TextLines(path=name)
+    crs = text.count("\r")
+    if crs:
+        if text.count("\r\n") != crs:
+            return read_lines(path, what)
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    terminated = data.endswith((b"\n", b"\r"))
+    if terminated and lines and lines[-1] == "":
+        lines.pop()
+    return TextLines(path=name, lines=lines, terminated=terminated)

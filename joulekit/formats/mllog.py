@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from joulekit.formats._scan import read_rows
 from joulekit.formats._text import read_lines
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
@@ -172,7 +173,7 @@ _LONG_TAIL = ', "time_ms": '
 
 def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
     """Read a ``mlperf_log_detail.txt``; problems are returned in ``.issues``."""
-    text = read_lines(path, _DETAIL)
+    text = read_rows(path, _DETAIL)
     detail = MllogDetail(path=text.path, issues=text.issues)
     records = detail._records
     by_key = detail._by_key

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from joulekit.formats._scan import stamp_table_us
-from joulekit.formats._text import TextLines, read_lines
+from joulekit.formats._scan import read_rows, stamp_table_us
+from joulekit.formats._text import TextLines
 from joulekit.formats.issues import FormatIssue
 from joulekit.formats.spl import SplLine, SplParseError, parse_spl_line
 from joulekit.formats.timefmt import parse_mlperf_time_fast
@@ -251,7 +251,7 @@ class _EventMaker:
 
 def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
     """Read a ``ptd_logs.txt`` (or one analyzer's console log); never raises."""
-    text = read_lines(path, "PTD log")
+    text = read_rows(path, "PTD log")
     if len(text.lines) >= _FAST_MIN_LINES:
         log = _read_fast(text)
         if log is not None:

@@ -29,8 +29,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
-from joulekit.formats._scan import stamps_us
-from joulekit.formats._text import read_lines
+from joulekit.formats._scan import read_rows, stamps_us
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
 from joulekit.formats.timefmt import (
@@ -324,7 +323,7 @@ def _fast_channels(f: list[str], n: int, num: _Numbers) -> tuple[SplChannel, ...
 
 def read_spl(path: str | os.PathLike[str]) -> SplFile:
     """Read an ``spl.txt``; blank lines are skipped, bad lines become issues."""
-    text = read_lines(path, _WHAT)
+    text = read_rows(path, _WHAT)
     columns = _columns(text.lines) if text.lines else None
     if columns is not None:  # every line well-formed: no issue beyond the file's own
         return SplFile(text.path, issues=text.issues, columns=columns, raw=text.lines)

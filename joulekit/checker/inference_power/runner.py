@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -221,10 +223,22 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
     depends only on the files, the folder's scenario name and the round, and all three
     are in the fingerprint. Copies under other scenario names (whose metric differs)
     go to one worker together and are checked each, on logs parsed once.
+
+    Only folders that could be copies are hashed: two byte-identical folders have the
+    same round and the same file names and sizes, so a folder whose listing no other
+    folder shares is checked on its own without reading its bytes twice.
     """
+    _warm_for_fork(tasks)
     chunk = max(1, len(tasks) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        keys = list(pool.map(_fingerprint, tasks, chunksize=chunk))
+        listings = list(pool.map(_listing, tasks, chunksize=chunk))
+        shared = Counter(listing for listing in listings if listing is not None)
+        suspects = [i for i, listing in enumerate(listings) if listing and shared[listing] > 1]
+        hashed = pool.map(_fingerprint, [tasks[i] for i in suspects],
+                          chunksize=max(1, len(suspects) // (jobs * 8)))
+        keys: list[str | None] = [None] * len(tasks)
+        for index, key in zip(suspects, hashed, strict=True):
+            keys[index] = key
         first: dict[str, int] = {}
         groups: dict[str, list[int]] = {}
         singles: list[list[int]] = []
@@ -249,10 +263,38 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
         yield report
 
 
+_PATH_ROUND = re.compile(r"(?:^|[/_-])(v\d+\.\d+)(?=/|$)")
+
+
+def _warm_for_fork(tasks: list[tuple[str, CheckOptions, str]]) -> None:
+    """Load once, before the workers fork, what each would otherwise load for itself:
+    numpy (the log readers' arrays) and the packs of the rounds the paths name. Only a
+    head start: a worker loads whatever is still missing, so a wrong guess costs time,
+    never a verdict."""
+    import numpy  # noqa: F401  # loaded here so that the forked workers share it
+
+    rounds = set(available_rounds())
+    named = {options.round for _path, options, _root in tasks if options.round}
+    for path, _options, _root in tasks:
+        named.update(m for m in _PATH_ROUND.findall(path) if m in rounds)
+    for round_name in sorted(named & rounds):
+        load_pack(round_name)
+
+
+def _listing(task: tuple[str, CheckOptions, str]) -> str | None:
+    """Round, and each entry's name and size (a folder's bytes may be equal to another's
+    only if this is); None for a folder :func:`_fingerprint` would not share."""
+    return _walk(task, content=False)
+
+
 def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
     """Round, scenario folder name and SHA-1 over every file's name and bytes; None (never
     shared) when the folder holds anything but plain folders and regular files, or when
     anything cannot be read: those get a check of their own, which says why."""
+    return _walk(task, content=True)
+
+
+def _walk(task: tuple[str, CheckOptions, str], *, content: bool) -> str | None:
     path, options, root = task
     digest = hashlib.sha1()
     try:
@@ -279,11 +321,15 @@ def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
                 if size > _FINGERPRINT_MAX_BYTES:
                     return None
                 digest.update(f"F{relative}\0{size}\0".encode("utf-8", "surrogateescape"))
+                if not content:
+                    continue
                 with open(entry.path, "rb") as handle:
                     while block := handle.read(1 << 20):
                         digest.update(block)
     except (OSError, UserError, ValueError):
         return None
+    if not content:
+        return f"{round_name}|{digest.hexdigest()}"
     return f"{round_name}|{Path(path).parent.name}|{digest.hexdigest()}"
 
 
