@@ -44,9 +44,16 @@ _default_stop_signals()
 #: ``<test file name>::<test name>`` (a parametrized id, or only the file name for the
 #: whole file) -> why it is in the slow tier and what covers it in the fast tier
 SLOW: dict[str, str] = {
-    "test_train_power_e2e.py::test_a_source_that_dies_mid_run_leaves_a_recorded_gap_and_every_"
-    "file": "a BMC killed mid-run; pyghmi's request to it never returns, so the collector "
-    "waits out its stop deadline (~30 s); the e2e and signal tests cover train-power fast",
+    "test_sweep_ray.py": "a real local Ray cluster (head + two worker nodes), two directors "
+    "and six measured points with a killed worker and a rerun (~55 s); "
+    "test_fleet_semantics covers placement, loss and resume fast",
+    "test_fleet_semantics.py::test_slurm_local_sweep_measures_on_two_meters_then_resumes_"
+    "with_nothing": "three measured points as submitit local jobs and a rerun (~25 s); the "
+    "debug-engine test covers the Slurm path fast",
+    "test_train_power_e2e.py::test_a_source_that_dies_mid_run_is_reported_during_the_run_"
+    "and_leaves_a_recorded_gap": "a BMC killed mid-run during an 8 s command, the watchdog's "
+    "drop line awaited while it runs, then the bounded end (~12 s); the e2e and signal tests "
+    "cover train-power fast",
     "test_pipeline_matrix.py": "the reference interop matrix (reference director, client "
     "and checker against ours, 6 mixes, ~80 s); test_attach_probe and the reference-client "
     "tests of tests/director cover attach mode and the reference client fast",
