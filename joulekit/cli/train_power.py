@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import EXIT_ERRORS, EXIT_OK
+from joulekit.training.collector import DEFAULT_DROP_AFTER
 from joulekit.training.measure import (
     DEFAULT_INTERVAL_S,
     TrainPowerConfig,
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
                         help="seconds between readings (default %(default)g: the rules ask "
                              "for at least one reading per second, and a reading stamped a "
                              "few ms late must not make an interval longer than 1 s)")
+    parser.add_argument("--drop-after", type=int_arg(minimum=1, maximum=10_000),
+                        default=DEFAULT_DROP_AFTER, metavar="N",
+                        help="report a source dropped, while the run goes on, once it has "
+                             "given no reading for more than N intervals (default "
+                             "%(default)s); its gap is recorded from the first tick it missed")
     parser.add_argument("--conversion-eff", type=float_arg(positive=True, maximum=1.0),
                         default=None, metavar="EFF",
                         help="AC->DC conversion efficiency written as conversion_eff "
@@ -70,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     config = TrainPowerConfig(
         nodes=tuple(args.node), switches=tuple(args.switch), command=tuple(command),
         output=args.output, interval=args.interval, conversion_eff=args.conversion_eff,
-        measurement_type=args.measurement_type, run_index=args.run)
+        measurement_type=args.measurement_type, run_index=args.run,
+        drop_after=args.drop_after)
     outcome = train_power(config, say=_say, echo=print_line)
     ttt = outcome.time_to_train_s
     lost = [t for t in outcome.tracks if t["gaps"]]

@@ -15,11 +15,22 @@ Every reading is appended to the source's log and flushed as it comes
 place at the end), so a collector that dies keeps what it took. A source that stops
 answering is reported once with one line; each failed tick is part of its gap, and the
 gap (first and last missed tick, count, the error) is recorded when it answers again or
-the run ends.
+the run ends. Every tick of every source is accounted for exactly once: read, or missed.
+
+A request may also never come back (pyghmi to a BMC that died mid-session keeps the call
+for about 30 s, then logs in again for as long). A watchdog thread sees that: a source
+with no reading for more than ``drop_after`` intervals is reported dropped at once and
+its gap opened from the first tick it missed; a reply that comes back later than that is
+not written (its tick is already counted missed). At the end the collector waits for
+each source's last reading at most ``drop_after × interval`` after the last tick, and not
+at all for a source the watchdog has dropped that is still inside a call; closing the
+sources afterwards takes at most :data:`CLOSE_WAIT_S` (:func:`close_sources`). A thread
+still stuck in its library is left behind (a daemon thread: it holds nothing we write).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 import threading
@@ -35,6 +46,10 @@ from joulekit.formats.training_power import PowerLogWriter
 
 NODE = "node"
 SWITCH = "switch"
+#: a source with no reading for more than this many intervals is reported dropped at once
+DEFAULT_DROP_AFTER = 5
+#: seconds :func:`close_sources` waits for every source to close (a hung one is left)
+CLOSE_WAIT_S = 2.0
 
 
 class Timeline:
@@ -81,6 +96,11 @@ class Track:
     #: sum of watts x ms since the previous reading (the summarizer's v3 integral)
     area_wms: float = 0.0
     prev_ms: float = 0.0
+    #: ticks 1..done_k are accounted for (read or missed); last_k: the last one read
+    done_k: int = 0
+    last_k: int = 0
+    #: the tick whose request is in flight (None: the thread is not inside a call)
+    busy_k: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -118,23 +138,43 @@ def _percentiles(values: Sequence[float]) -> dict[str, float | None]:
 class Collector:
     """Start with :meth:`start` (writes the start marks), end with :meth:`stop` (one more
     reading of every source at its next tick, then the stop marks, then the files are
-    renamed into place). ``say`` gets the one-line notices (a source dropped, back)."""
+    renamed into place). ``say`` gets the one-line notices (a source dropped, back).
+    ``drop_after``: intervals without a reading after which a source is reported dropped
+    while the run goes on (see the module docstring)."""
 
     def __init__(self, tracks: Sequence[Track], *, interval: float,
                  conversion_eff: float | None, measurement_type: str,
-                 say: Callable[[str], None], timeline: Timeline | None = None) -> None:
+                 say: Callable[[str], None], timeline: Timeline | None = None,
+                 drop_after: int = DEFAULT_DROP_AFTER) -> None:
+        if drop_after < 1:
+            raise ValueError("drop_after must be at least 1 interval")
         self.tracks = list(tracks)
         self.interval = interval
+        self.drop_after = drop_after
         self.conversion_eff = conversion_eff
         self.measurement_type = measurement_type
         self.say = say
         self.timeline = timeline or Timeline()
-        self._stop_at: float | None = None  # monotonic: the last tick to read is >= this
-        self._final_tick: float | None = None  # monotonic: the run's last tick, once known
+        self._final_k: int | None = None  # the run's last tick, once stop() knows it
+        self._frozen = False  # the record is being written: no more accounting
         self._threads: list[threading.Thread] = []
+        self._watchdog: threading.Thread | None = None
+        self._halt = threading.Event()  # set: the watchdog ends
         self._t0 = 0.0
         self.start_ms: float | None = None
         self.stop_ms: float | None = None
+
+    @property
+    def silence_limit_s(self) -> float:
+        """Seconds without a reading after which a source is reported dropped."""
+        return self.drop_after * self.interval
+
+    def _tick(self, k: int) -> float:
+        return self._t0 + k * self.interval
+
+    def _due(self, mono: float) -> int:
+        """The last tick at or before the monotonic instant ``mono``."""
+        return math.floor((mono - self._t0) / self.interval + 1e-9)
 
     def start(self) -> float:
         """Write every start mark (and ``conversion_eff``) now; returns the start's ms."""
@@ -151,88 +191,150 @@ class Collector:
             self._threads.append(thread)
         for thread in self._threads:
             thread.start()
+        self._watchdog = threading.Thread(target=self._watch, daemon=True,
+                                          name="collect watchdog")
+        self._watchdog.start()
         return self.start_ms
 
     def _loop(self, track: Track) -> None:
         k = 0
         while True:
             k += 1
-            tick = self._t0 + k * self.interval
-            delay = tick - time.monotonic()
-            if delay < 0:  # a slow read ran past this tick: skip to the next one not passed
-                skipped = math.ceil(-delay / self.interval)
-                self._missed(track, tick, skipped, "the previous request ran past this tick")
-                k += skipped
-                tick = self._t0 + k * self.interval
-                delay = tick - time.monotonic()
-            time.sleep(max(0.0, delay))
-            stop_at = self._stop_at
-            if self._final_tick is not None and tick > self._final_tick + 1e-6:
-                return  # a slow source that skipped past the run's last tick reads no more
-            self._read_once(track, tick)
-            if stop_at is not None and tick >= stop_at:
+            due = self._due(time.monotonic())
+            final = self._final_k
+            if due >= k:  # a slow read ran past these ticks: skip to the next one not passed
+                last = due if final is None else min(due, final)
+                self._missed(track, k, last, "the previous request ran past this tick")
+                k = due + 1
+            if final is not None and k > final:
+                return  # past the run's last tick (or abandoned): read no more
+            time.sleep(max(0.0, self._tick(k) - time.monotonic()))
+            final = self._final_k
+            if final is not None and k > final:
+                return
+            self._read_once(track, k)
+            if final is not None and k >= final:
                 return
 
-    def _read_once(self, track: Track, tick: float) -> None:
+    def _read_once(self, track: Track, k: int) -> None:
         before = time.monotonic()
+        with track.lock:
+            track.busy_k = k
         try:
             watts, _, _ = track.source.read()
         except SourceError as err:
-            self._missed(track, tick, 1, str(err))
+            self._missed(track, k, k, str(err))
             return
         except Exception as err:  # a library bug must not end the sampling of the others
-            self._missed(track, tick, 1, f"{type(err).__name__}: {err}")
+            self._missed(track, k, k, f"{type(err).__name__}: {err}")
             return
+        finally:
+            with track.lock:
+                track.busy_k = None
         stamp = self.timeline.ms(before)
         with track.lock:
+            if k <= track.done_k or self._frozen:
+                return  # the watchdog counted this tick missed: its reply came too late
             if track.writer.closed or (self.stop_ms is not None and stamp > self.stop_ms):
                 return  # past the stop mark: not part of this run
             track.writer.reading(watts, stamp)
             track.readings += 1
+            track.done_k = track.last_k = k
             track.area_wms += watts * (stamp - track.prev_ms)
             track.prev_ms = stamp
-            track.lateness_ms.append((before - tick) * 1000)
+            track.lateness_ms.append((before - self._tick(k)) * 1000)
             track.first_ms = stamp if track.first_ms is None else track.first_ms
             track.last_ms = stamp
             gap, track.open_gap = track.open_gap, None
+            if gap is not None:
+                track.gaps.append(gap)
         if gap is not None:
-            track.gaps.append(gap)
             self.say(f"{track.name} ({track.source.url}) answers again after "
                      f"{gap.missed} missed reading(s); the gap is recorded")
 
-    def _missed(self, track: Track, tick: float, count: int, error: str) -> None:
-        tick_ms = self.timeline.ms(tick)
+    def _missed(self, track: Track, first_k: int, last_k: int, error: str) -> None:
+        """Ticks ``first_k..last_k`` were not read (those already accounted for are
+        skipped); the first tick of a new gap is said in one line."""
         with track.lock:
-            gap = track.open_gap
-            if gap is None:
-                track.open_gap = Gap(tick_ms, tick_ms + (count - 1) * self.interval * 1000,
-                                     count, error)
-            else:
-                gap.last_ms = tick_ms + (count - 1) * self.interval * 1000
-                gap.missed += count
+            opened = self._account_missed(track, first_k, last_k, error)
+        if opened:
+            self._say_dropped(track, error)
+
+    def _account_missed(self, track: Track, first_k: int, last_k: int, error: str) -> bool:
+        """:meth:`_missed` with ``track.lock`` held; True when a new gap was opened."""
+        first_k = max(first_k, track.done_k + 1)
+        if self._frozen or first_k > last_k:
+            return False
+        track.done_k = last_k
+        last_ms = self.timeline.ms(self._tick(last_k))
+        gap = track.open_gap
         if gap is None:
-            self.say(f"{track.name} ({track.source.url}) dropped: {error}; sampling the "
-                     "others goes on, its gap is recorded")
+            track.open_gap = Gap(self.timeline.ms(self._tick(first_k)), last_ms,
+                                 last_k - first_k + 1, error)
+            return True
+        gap.last_ms = last_ms
+        gap.missed += last_k - first_k + 1
+        return False
+
+    def _say_dropped(self, track: Track, error: str) -> None:
+        self.say(f"{track.name} ({track.source.url}) dropped: {error}; sampling the "
+                 "others goes on, its gap is recorded")
+
+    def _watch(self) -> None:
+        """Report a source silent for more than ``drop_after`` intervals while the run
+        goes on, and open its gap from the first tick it missed."""
+        period = min(self.interval / 4, 0.5)
+        while not self._halt.wait(period):
+            now = time.monotonic()
+            due = self._due(now)
+            final = self._final_k
+            if final is not None:
+                due = min(due, final)
+            for track in self.tracks:
+                with track.lock:
+                    silent = now - self._tick(track.last_k)
+                    if track.open_gap is not None or silent <= self.silence_limit_s:
+                        continue
+                    error = f"no reading for {silent:.1f} s (over {self.drop_after} intervals)"
+                    if track.busy_k is not None:
+                        error += (f", its request of {now - self._tick(track.busy_k):.1f} s "
+                                  "ago still unanswered")
+                    opened = self._account_missed(track, track.done_k + 1, due, error)
+                if opened:
+                    self._say_dropped(track, error)
+
+    def _hung(self, track: Track, final_k: int) -> bool:
+        """Dropped while inside the call of a tick before the last: nothing to wait for
+        (a source inside the last tick's call is waited for)."""
+        with track.lock:
+            return (track.open_gap is not None and track.busy_k is not None
+                    and track.busy_k < final_k)
+
+    def _end_watch(self) -> None:
+        self._halt.set()
+        if self._watchdog is not None:
+            self._watchdog.join(1.0)
 
     def stop(self) -> float:
         """Take the last reading of each source at its next tick, write the stop marks and
-        rename every log into place; returns the stop's ms. Safe to call once."""
-        self._stop_at = time.monotonic()
-        final_tick = self._t0 + math.ceil((self._stop_at - self._t0) / self.interval) \
-            * self.interval
-        self._final_tick = final_tick
-        longest = max((t.source.timeout for t in self.tracks), default=0.0)
-        deadline = final_tick + longest + 2.0
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        rename every log into place; returns the stop's ms. Safe to call once. Returns at
+        most ``drop_after × interval`` after the last tick (module docstring)."""
+        final_k = max(1, math.ceil((time.monotonic() - self._t0) / self.interval - 1e-9))
+        self._final_k = final_k
+        final_tick = self._tick(final_k)
+        deadline = final_tick + self.silence_limit_s
+        while True:
+            waiting = [thread for track, thread in zip(self.tracks, self._threads, strict=True)
+                       if thread.is_alive() and not self._hung(track, final_k)]
+            left = deadline - time.monotonic()
+            if not waiting or left <= 0:
+                break
+            waiting[0].join(min(left, 0.1))
+        self._end_watch()
         for track, thread in zip(self.tracks, self._threads, strict=True):
             if thread.is_alive():  # still inside a request its library has not given up on
-                since = track.last_ms if track.last_ms is not None else self.start_ms or 0.0
-                missed = max(1, round((self.timeline.ms(final_tick) - since)
-                                      / (self.interval * 1000)))
-                self._missed(track, since / 1000 - self.timeline.wall0 + self.timeline.mono0
-                             + self.interval, missed,
-                             f"no answer since {missed} tick(s) before the end of the run")
+                self._missed(track, track.done_k + 1, final_k,
+                             "no answer by the end of the run (a request still waiting)")
         # the stop mark right after the last tick's readings (a source still hung in a
         # request is not waited for: the official formula spreads the window's energy over
         # start..stop, so a late stop mark would dilute every other log's mean power)
@@ -243,14 +345,17 @@ class Collector:
                 if not track.writer.closed:
                     track.writer.stop(self.stop_ms)
                     track.writer.close()
+        self._frozen = True
         return self.stop_ms
 
     def abandon(self) -> None:
         """Close every log where it stands (no stop mark): the readings are kept."""
-        self._stop_at = time.monotonic()
+        self._final_k = 0
+        self._end_watch()
         for track in self.tracks:
             with track.lock:
                 track.writer.close()
+        self._frozen = True
 
     def lost(self) -> list[Track]:
         """Sources with a gap (open or closed)."""
@@ -280,6 +385,24 @@ def open_sources(sources: Sequence[PolledSource]) -> list[str]:
         if thread.is_alive():
             problems[i] = f"{sources[i].url}: did not open within {4 * longest + 5.0:g} s"
     return [p for p in problems if p]
+
+
+def close_sources(sources: Sequence[PolledSource], limit: float = CLOSE_WAIT_S) -> list[str]:
+    """Close every source at once, waiting ``limit`` seconds in all (a BMC whose request
+    never came back may hold its library's lock on close); the URLs of those that did
+    not close in time (their thread is left behind, a daemon)."""
+    def one(source: PolledSource) -> None:
+        with contextlib.suppress(Exception):  # closing is best effort: the files are written
+            source.close()
+
+    threads = [threading.Thread(target=one, args=(s,), daemon=True, name=f"close {s.url}")
+               for s in sources]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + limit
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [s.url for s, t in zip(sources, threads, strict=True) if t.is_alive()]
 
 
 def log_path(power_dir: Path, role: str, index: int) -> Path:

@@ -52,11 +52,13 @@ from joulekit.formats.training_power import (
 )
 from joulekit.inputs import prepare_output_dir
 from joulekit.training.collector import (
+    DEFAULT_DROP_AFTER,
     NODE,
     SWITCH,
     Collector,
     Timeline,
     Track,
+    close_sources,
     log_path,
     open_sources,
 )
@@ -78,6 +80,8 @@ class TrainPowerConfig:
     conversion_eff: float | None = None
     measurement_type: str = "AC"
     run_index: int | None = None
+    #: intervals without a reading after which a source is reported dropped mid-run
+    drop_after: int = DEFAULT_DROP_AFTER
 
 
 @dataclass
@@ -165,6 +169,8 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
     every file is written."""
     if not config.interval > 0:
         raise UserError("--interval must be a positive number of seconds")
+    if config.drop_after < 1:
+        raise UserError("--drop-after must be a whole number of intervals, at least 1")
     made = _sources(config)
     bench = prepare_output_dir(config.output, "--output", must_be_empty=False)
     index = next_run_index(bench) if config.run_index is None else config.run_index
@@ -175,8 +181,7 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
                         f"{power_dir.relative_to(bench)}); give another --run or leave it out")
     problems = open_sources([s for _, _, s in made])
     if problems:
-        for _, _, source in made:
-            source.close()
+        close_sources([s for _, _, s in made])
         raise UserError(f"{len(problems)} source(s) did not answer, nothing was started: "
                         + "; ".join(problems))
     record_dir = bench / TRAINING_RECORD_DIR
@@ -187,7 +192,8 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
               for role, i, source in made]
     collector = Collector(tracks, interval=config.interval,
                           conversion_eff=config.conversion_eff,
-                          measurement_type=config.measurement_type, say=say, timeline=timeline)
+                          measurement_type=config.measurement_type, say=say, timeline=timeline,
+                          drop_after=config.drop_after)
     console_path = record_dir / f"{result_file.stem}.console.txt"
     exit_code: int | None = None
     interrupted = False
@@ -217,11 +223,9 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
         stop_ms = collector.stop()
     except BaseException:
         collector.abandon()  # every reading taken stays, under the final names
-        for track in tracks:
-            track.source.close()
+        close_sources([t.source for t in tracks])
         raise
-    for track in tracks:
-        track.source.close()
+    close_sources([t.source for t in tracks])
     from_command = console.has_window()
     status = "success" if exit_code == 0 and not interrupted else "aborted"
     _write_result(result_file, console.records, from_command, run_start_ms, run_stop_ms,
@@ -285,6 +289,7 @@ def _write_record(outcome: TrainPowerOutcome, config: TrainPowerConfig) -> None:
         "exit_code": outcome.exit_code,
         "interrupted": outcome.interrupted,
         "interval_s": config.interval,
+        "drop_after_intervals": config.drop_after,
         "conversion_eff": config.conversion_eff,
         "measurement_type": config.measurement_type,
         "timeline": "this host's UTC clock read once at the start, advanced by its "

@@ -8,8 +8,10 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import psutil
 import pytest
@@ -117,13 +119,39 @@ def test_train_power_writes_a_tree_whose_energy_is_known_power_times_time(
     assert {rule for rule, sev in bench_findings if sev == "error"} <= {"TRN011"}
 
 
-def test_a_source_that_dies_mid_run_leaves_a_recorded_gap_and_every_file(
+class _Lines:
+    """Every line of a child's pipe with the monotonic instant it arrived (a thread)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[tuple[float, str]] = []
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in iter(stream.readline, ""):
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def join(self) -> None:
+        self._thread.join(10)
+
+    def first(self, text: str) -> float | None:
+        return next((t for t, line in self.lines if text in line), None)
+
+
+def test_a_source_that_dies_mid_run_is_reported_during_the_run_and_leaves_a_recorded_gap(
         tmp_path: Path, redfish: Emulator, ipmi: Emulator) -> None:
+    """pyghmi keeps a request to a killed BMC for ~30 s: the watchdog reports the source
+    dropped once it has given no reading for --drop-after intervals, while the command
+    still runs, and the run ends a bounded time after the command does."""
     bench = _bench(tmp_path)
-    proc = subprocess.Popen(
-        _argv(bench, [redfish.url, ipmi.url + "?timeout=0.5"], [],
-              [sys.executable, "-c", "import time; time.sleep(7)"]),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    drop_after, interval, train_s = 3, 0.9, 8
+    argv = _argv(bench, [redfish.url, ipmi.url + "?timeout=0.5"], [],
+                 [sys.executable, "-c",
+                  f"import time; time.sleep({train_s}); print('TRAINING DONE', flush=True)"])
+    argv[argv.index("--"):argv.index("--")] = ["--drop-after", str(drop_after)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = _Lines(proc.stdout), _Lines(proc.stderr)
     try:
         partial = bench / "power" / "result_0" / ".node_1.txt.partial"
         deadline = time.monotonic() + 30
@@ -131,23 +159,46 @@ def test_a_source_that_dies_mid_run_leaves_a_recorded_gap_and_every_file(
                 partial.exists() and partial.read_text().count("power_reading") >= 2):
             time.sleep(0.1)
         ipmi.kill()  # the BMC dies mid-run, after two readings
-        _out, err = proc.communicate(timeout=60)
+        killed = time.monotonic()
+        proc.wait(timeout=60)
+        exited = time.monotonic()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    assert proc.returncode == 0, err
-    dropped = [line for line in err.splitlines() if "dropped" in line]
+        out.join()
+        err.join()
+    stderr = "\n".join(line for _, line in err.lines)
+    assert proc.returncode == 0, stderr
+    dropped = [line for _, line in err.lines if "dropped" in line]
     assert len(dropped) == 1 and "node_1" in dropped[0] and "secret" not in dropped[0]
+    assert "no reading for" in dropped[0], dropped[0]
+    said, done = err.first("dropped"), out.first("TRAINING DONE")
+    assert said is not None and done is not None, (out.lines, err.lines)
+    # said during the run, about drop_after intervals after the last reading (the kill
+    # comes just after a reading; the watchdog looks every interval / 4)
+    assert said < done, "the drop was reported only after the command had ended"
+    assert said - killed < (drop_after + 1.5) * interval + 1.0
+    # the end does not wait for the request still inside pyghmi: at most drop_after
+    # intervals after the last tick, plus closing the sources (2 s), plus the process exit
+    assert exited - done < drop_after * interval + 2.0 + 3.0
     record = json.loads((bench / "joulekit-train-power" / "result_0.json").read_text())
+    assert record["drop_after_intervals"] == drop_after
     by_file = {s["file"]: s for s in record["sources"]}
     assert by_file["node_0.txt"]["gaps"] == []
     gaps = by_file["node_1.txt"]["gaps"]
-    assert len(gaps) == 1 and gaps[0]["missed_readings"] >= 2
+    assert len(gaps) == 1 and gaps[0]["missed_readings"] >= 4, gaps
+    # the gap runs from the first missed tick to the run's last tick, one count per tick
+    span_ticks = round((gaps[0]["to_ms"] - gaps[0]["from_ms"]) / (interval * 1000)) + 1
+    assert gaps[0]["missed_readings"] == span_ticks
     kept = read_power_log(bench / "power" / "result_0" / "node_1.txt")
     assert [r.key for r in kept.records][-1] == "power_measurement_stop"
-    assert 2 <= sum(r.key == "power_reading" for r in kept.records) <= 5
-    # our own run_start/run_stop: the command printed none
+    readings = sum(r.key == "power_reading" for r in kept.records)
+    assert 2 <= readings <= 4
+    assert by_file["node_1.txt"]["readings"] == readings
+    # every tick of the dead source is either read or in its gap
+    assert readings + gaps[0]["missed_readings"] == by_file["node_0.txt"]["readings"]
+    # our own run_start/run_stop: the command printed no MLLOG records
     assert read_result_log(bench / "result_0.txt").time_to_train_ms is not None
     assert record["result_log"].startswith("run_start/run_stop written by joulekit")
 
