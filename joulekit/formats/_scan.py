@@ -82,14 +82,18 @@ def stamp_table_us(
     return time_us, valid
 
 
+#: runs of more CRs than this before an LF are left to read_lines
+_CR_PASSES = 4
+
+
 def read_rows(path: str | os.PathLike[str], what: str) -> TextLines:
     """:func:`joulekit.formats._text.read_lines`, with its usual case done in C.
 
-    A file that decodes as UTF-8 and whose every CR is the first half of a CRLF (a log
-    written on Windows, or none at all) splits into the same lines with one
-    ``replace`` and one ``split`` as with the general splitter's Python loop. Anything
-    else (a lone CR, ``\\r\\r\\n``, a byte that is not UTF-8, a file that cannot be read)
-    is read by ``read_lines`` itself, which also words the issue.
+    A file that decodes as UTF-8 and whose every CR sits in a short run right before an
+    LF (a log written on Windows, PTDaemon's CR CR LF, or no CR at all) splits into the
+    same lines with ``replace`` and one ``split`` as with the general splitter's Python
+    loop. Anything else (a lone CR, a byte that is not UTF-8, a file that cannot be
+    read) is read by ``read_lines`` itself, which also words the issue.
     """
     name = str(path)
     try:
@@ -99,11 +103,15 @@ def read_rows(path: str | os.PathLike[str], what: str) -> TextLines:
         return read_lines(path, what)
     if not data:
         return TextLines(path=name)
-    crs = text.count("\r")
-    if crs:
-        if text.count("\r\n") != crs:
+    if "\r" in text:
+        # CRs right before an LF belong to the line end (CRLF, or PTDaemon's CR CR LF):
+        # remove them a CR per pass; any CR left is a line end of its own
+        for _pass in range(_CR_PASSES):
+            text = text.replace("\r\n", "\n")
+            if "\r\n" not in text:
+                break
+        if "\r" in text:
             return read_lines(path, what)
-        text = text.replace("\r\n", "\n")
     lines = text.split("\n")
     terminated = data.endswith((b"\n", b"\r"))
     if terminated and lines and lines[-1] == "":

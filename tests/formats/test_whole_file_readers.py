@@ -126,6 +126,7 @@ def test_stamps_give_the_instant_parse_mlperf_time_gives() -> None:
 @pytest.mark.parametrize(
     "data",
     [b"a\nb\n", b"a\r\nb\r\n", b"a\r\nb", b"a\rb\n", b"a\r\r\nb\n", b"a\n\n", b"",
+     b"a\r\r\r\r\r\r\nb\r\n", b"a\r\r\n\rb\n", b"a\r", b"a\r\r\n",
      b"a\xffb\nc\n", b"\r\n", b"x"],
 )
 def test_read_rows_splits_as_read_lines(tmp_path: Path, data: bytes) -> None:
