@@ -13,7 +13,7 @@ from typing import Any
 from joulekit.errors import EXIT_ERRORS, EXIT_OK, UserError
 from joulekit.formats.layout import OFFLINE
 from joulekit.insight.carbon import Carbon, CarbonSettings
-from joulekit.insight.fleet import parse_meter
+from joulekit.insight.fleet import DEFAULT_POINT_TIMEOUT_S, parse_meter
 from joulekit.insight.recommend import knobs_of
 from joulekit.insight.sweep import SweepProgress, SweepSpec, run_sweep
 from joulekit.insight.sweep_executor import DEFAULT_EXECUTOR, SweepExecutor, executor
@@ -110,6 +110,10 @@ def register(subparsers: Any) -> None:
     fleet.add_argument("--point-retries", type=int_arg(minimum=0, maximum=100), default=2,
                        help="times a point lost with its node is measured again on its "
                        "meter (default %(default)s)")
+    fleet.add_argument("--point-timeout", type=float_arg(positive=True), metavar="S",
+                       help="seconds a point may take from submission (waiting for its "
+                       "node, then measuring) before it counts as lost and is retried "
+                       f"(default {DEFAULT_POINT_TIMEOUT_S:g})")
     fleet.add_argument("--clock-host", default="127.0.0.1", metavar="HOST",
                        help="address of this machine the nodes reach for the sweep's "
                        "clock (default %(default)s)")
@@ -143,13 +147,14 @@ def engine_from_args(args: argparse.Namespace) -> SweepExecutor:
     """The engine; an unknown one (or fleet options without a fleet) refused up front."""
     name = args.engine
     if name.partition("://")[0] == DEFAULT_EXECUTOR:
-        if args.meter or args.slurm_param:
-            raise UserError("--meter and --slurm-param need a fleet engine: "
+        if args.meter or args.slurm_param or args.point_timeout is not None:
+            raise UserError("--meter, --slurm-param and --point-timeout need a fleet engine: "
                             "--engine ray or --engine slurm")
         return executor(name)
     options: dict[str, Any] = {
         "meters": [parse_meter(text) for text in args.meter],
         "retries": args.point_retries,
+        "point_timeout_s": args.point_timeout or DEFAULT_POINT_TIMEOUT_S,
         "clock_host": args.clock_host,
     }
     if name.partition("://")[0] == "slurm":

@@ -48,6 +48,10 @@ from joulekit.run.measure import RunConfig
 _METER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 #: how often the scheduler looks at what came back, seconds
 WAIT_S = 0.5
+#: how long a point may take from submission (queued for its meter's node, then measured)
+#: before it counts as lost: a node that died or never joins would otherwise hold the
+#: sweep forever (Ray keeps such a task pending, a Slurm job may sit in the queue)
+DEFAULT_POINT_TIMEOUT_S = 3600.0
 #: round trips per clock-offset measurement (the one with the shortest is kept)
 CLOCK_ROUNDS = 5
 
@@ -214,11 +218,15 @@ class FleetExecutor(SweepExecutor):
         retries: int = 2,
         clock_host: str = "127.0.0.1",
         say: Callable[[str], None] | None = None,
+        point_timeout_s: float = DEFAULT_POINT_TIMEOUT_S,
     ) -> None:
         self.meters = check_meters(meters)
         if retries < 0:
             raise UserError("--point-retries must be 0 or more")
+        if not point_timeout_s > 0:
+            raise UserError("--point-timeout must be more than 0 seconds")
         self.retries = retries
+        self.point_timeout_s = point_timeout_s
         self.clock_host = clock_host
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
@@ -258,40 +266,53 @@ class FleetExecutor(SweepExecutor):
         for position, job in enumerate(pending):
             queues[self.meter_of(job, position).name].append((job, 1))
         clock = TimeReference(self.clock_host)
-        in_flight: dict[Any, tuple[PointJob, Meter, int]] = {}
+        in_flight: dict[Any, tuple[PointJob, Meter, int, float]] = {}
         gave_up: list[str] = []
+
+        def lost(job: PointJob, meter: Meter, attempt: int, why: str) -> None:
+            kept = set_aside_lost(_point_folder(job))
+            where = f"; its partial data is kept in {kept}" if kept else ""
+            if attempt <= self.retries:
+                self.say(f"    lost  {job.point} on meter {meter.name} ({why}){where}; "
+                         "measuring it again there")
+                queues[meter.name].appendleft((job, attempt + 1))
+            else:
+                self.say(f"    lost  {job.point} on meter {meter.name} ({why}){where}; "
+                         f"{attempt} attempts, giving up")
+                gave_up.append(job.point)
+
         try:
             self.open()
             while True:
-                busy = {meter.name for _, meter, _ in in_flight.values()}
+                busy = {meter.name for _, meter, _, _ in in_flight.values()}
                 for name, queue in queues.items():
                     if name in busy or not queue:
                         continue
                     job, attempt = queue.popleft()
                     task = self._task(job, meters[name], clock.address, attempt)
-                    in_flight[self.submit(task, measure)] = (job, meters[name], attempt)
+                    in_flight[self.submit(task, measure)] = (job, meters[name], attempt,
+                                                             time.monotonic())
                 if not in_flight:
                     break
                 for handle in self.wait(list(in_flight), WAIT_S):
-                    job, meter, attempt = in_flight.pop(handle)
+                    job, meter, attempt, _ = in_flight.pop(handle)
                     try:
                         reply = self.result(handle)
-                    except LostPoint as lost:
-                        kept = set_aside_lost(_point_folder(job))
-                        where = f"; its partial data is kept in {kept}" if kept else ""
-                        if attempt <= self.retries:
-                            self.say(f"    lost  {job.point} on meter {meter.name} ({lost})"
-                                     f"{where}; measuring it again there")
-                            queues[meter.name].appendleft((job, attempt + 1))
-                        else:
-                            self.say(f"    lost  {job.point} on meter {meter.name} ({lost})"
-                                     f"{where}; {attempt} attempts, giving up")
-                            gave_up.append(job.point)
+                    except LostPoint as why:
+                        lost(job, meter, attempt, str(why))
                         continue
                     if reply["kind"] == "user-error":
                         raise UserError(str(reply["message"]))
                     placement = dict(reply["placement"], engine=self.engine_name)
                     finished(job, reply["outcome"], placement)
+                now = time.monotonic()
+                for handle, (job, meter, attempt, since) in list(in_flight.items()):
+                    if now - since > self.point_timeout_s:
+                        del in_flight[handle]
+                        with contextlib.suppress(Exception):
+                            self.cancel(handle)
+                        lost(job, meter, attempt, f"no result after {self.point_timeout_s:g} s, "
+                             "--point-timeout")
         finally:
             for handle in in_flight:
                 with contextlib.suppress(Exception):

@@ -120,6 +120,46 @@ def test_a_point_lost_past_its_retries_is_left_for_the_next_run(tmp_path: Path) 
     assert again.calls == [2]
 
 
+class DeadNodeEngine(ThreadEngine):
+    """Meter ``b``'s node never answers: its points stay pending until cancelled (as Ray
+    keeps a task whose resource no live node has)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__({}, **options)
+        self.cancelled: list[str] = []
+
+    def submit(self, task: PointTask, measure: MeasureFn) -> Any:
+        if task.meter.name != "b":
+            return super().submit(task, measure)
+        gone = threading.Event()
+        thread = threading.Thread(target=gone.wait, args=(30,))
+        thread.start()
+        handle = _Handle(thread, {"lost": "cancelled"})
+        handle.gone = gone  # type: ignore[attr-defined]
+        handle.point = task.point  # type: ignore[attr-defined]
+        return handle
+
+    def cancel(self, handle: Any) -> None:
+        if hasattr(handle, "gone"):
+            self.cancelled.append(handle.point)
+            handle.gone.set()
+        super().cancel(handle)
+
+
+def test_a_point_whose_node_never_answers_times_out_and_is_retried(tmp_path: Path) -> None:
+    said: list[str] = []
+    engine = DeadNodeEngine(meters=METERS, retries=1, say=said.append, point_timeout_s=0.4)
+    with pytest.raises(UserError, match=r"3 point\(s\) lost their node 2 times"):
+        run_sweep(tmp_path, SIX, measure_fn=FakeHarness(), engine=engine)
+    table = pd.read_csv(tmp_path / "sweep.csv")
+    assert sorted(table.point) == ["batch_size-1", "batch_size-3", "batch_size-5"]
+    # each of b's points waited its timeout twice, was cancelled each time, then given up
+    assert sorted(engine.cancelled) == sorted(["batch_size-2", "batch_size-4",
+                                                "batch_size-6"] * 2)
+    assert sum("no result after 0.4 s, --point-timeout" in line for line in said) == 6
+    assert sum("giving up" in line for line in said) == 3
+
+
 def test_slurm_debug_engine_measures_each_point_on_its_meter(tmp_path: Path) -> None:
     engine = executor("slurm://debug", meters=METERS)
     assert isinstance(engine, SlurmExecutor)
@@ -129,7 +169,8 @@ def test_slurm_debug_engine_measures_each_point_on_its_meter(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--meter", "a"], "--meter and --slurm-param need a fleet engine"),
+    (["--meter", "a"], "--meter, --slurm-param and --point-timeout need a fleet engine"),
+    (["--point-timeout", "60"], "--point-timeout need a fleet engine"),
     (["--engine", "ray"], "a fleet sweep needs its meters"),
     (["--engine", "slurm://moon", "--meter", "a"], "choose slurm, local or debug"),
     (["--engine", "slurm", "--meter", "a", "--meter", "a"], "--meter a given twice"),
