@@ -176,27 +176,35 @@ def _check_one(task: tuple[str, CheckOptions, str]) -> ResultReport:
         return _check_one_inside(path, options)[0]
 
 
-def _check_group(group: list[tuple[str, CheckOptions, str]]) -> list[ResultReport]:
+#: a check task in the pool: path, options, the tree named, and the round already
+#: detected for the path (round, reason) or None
+_Task = tuple[str, CheckOptions, str, tuple[str, str] | None]
+
+
+def _check_group(group: list[_Task]) -> list[ResultReport]:
     """Worker entry for folders whose files are byte-identical (scenario folders a run
     was copied into): each is checked, the logs parsed once (``ResultFiles.rebased``)."""
     reports: list[ResultReport] = []
     source: ResultFiles | None = None
-    for path, options, root in group:
+    for path, options, root, detected in group:
         with input_root(root):
-            report, files = _check_one_inside(path, options, source)
+            report, files = _check_one_inside(path, options, source, detected)
         reports.append(report)
         source = source or files
     return reports
 
 
 def _check_one_inside(
-    path: str, options: CheckOptions, source: ResultFiles | None = None
+    path: str,
+    options: CheckOptions,
+    source: ResultFiles | None = None,
+    detected: tuple[str, str] | None = None,
 ) -> tuple[ResultReport, ResultFiles | None]:
     round_name = options.round or ""
     reason = "given with --round" if options.round else ""
     try:
         if not options.round:
-            round_name, reason = detect_round(path)
+            round_name, reason = detected or detect_round(path)
         files = source.rebased(Path(path)) if source is not None else None
         files = files or ResultFiles(Path(path))
         report = check_power_result(
@@ -231,7 +239,8 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
     _warm_for_fork(tasks)
     chunk = max(1, len(tasks) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        listings = list(pool.map(_listing, tasks, chunksize=chunk))
+        walked = list(pool.map(_listing, tasks, chunksize=chunk))
+        listings = [listing for listing, _detected in walked]
         shared = Counter(listing for listing in listings if listing is not None)
         suspects = [i for i, listing in enumerate(listings) if listing and shared[listing] > 1]
         hashed = pool.map(_fingerprint, [tasks[i] for i in suspects],
@@ -252,7 +261,9 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
         work = singles + list(groups.values())
         chunk = max(1, len(work) // (jobs * 32))
         checked: dict[int, ResultReport] = {}
-        batches = pool.map(_check_group, [[tasks[i] for i in g] for g in work], chunksize=chunk)
+        batches = pool.map(
+            _check_group, [[(*tasks[i], walked[i][1]) for i in g] for g in work], chunksize=chunk
+        )
         for group, reports in zip(work, batches, strict=True):
             checked.update(zip(group, reports, strict=True))
     for index, key in enumerate(keys):
@@ -281,10 +292,12 @@ def _warm_for_fork(tasks: list[tuple[str, CheckOptions, str]]) -> None:
         load_pack(round_name)
 
 
-def _listing(task: tuple[str, CheckOptions, str]) -> str | None:
+def _listing(task: tuple[str, CheckOptions, str]) -> tuple[str | None, tuple[str, str] | None]:
     """Round, and each entry's name and size (a folder's bytes may be equal to another's
-    only if this is); None for a folder :func:`_fingerprint` would not share."""
-    return _walk(task, content=False)
+    only if this is), None for a folder :func:`_fingerprint` would not share; and the
+    detected (round, reason), so the check need not detect it again."""
+    detected: list[tuple[str, str]] = []
+    return _walk(task, content=False, detected=detected), (detected[0] if detected else None)
 
 
 def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
@@ -294,14 +307,24 @@ def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
     return _walk(task, content=True)
 
 
-def _walk(task: tuple[str, CheckOptions, str], *, content: bool) -> str | None:
+def _walk(
+    task: tuple[str, CheckOptions, str],
+    *,
+    content: bool,
+    detected: list[tuple[str, str]] | None = None,
+) -> str | None:
     path, options, root = task
     digest = hashlib.sha1()
     try:
         if not (os.path.realpath(path) + os.sep).startswith(root.rstrip(os.sep) + os.sep):
             return None  # reached through a linked folder: its own check says so
-        with input_root(root):
-            round_name = options.round or detect_round(path)[0]
+        if options.round:
+            round_name = options.round
+        else:
+            with input_root(root):
+                round_name, reason = detect_round(path)
+            if detected is not None:
+                detected.append((round_name, reason))
         stack = [(path, "")]  # (folder, its path relative to ``path`` with a "/")
         while stack:
             folder, prefix = stack.pop()
