@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import os
 from datetime import datetime
 from functools import cached_property
@@ -70,6 +71,8 @@ class ResultFiles:
 
     def __init__(self, perf_dir: Path) -> None:
         self.perf_dir = perf_dir
+        #: SHA-1 of each file hashed so far, by relative path (see :meth:`sha1`)
+        self.digests: dict[str, str] = {}
 
     def path(self, relative: str) -> Path:
         return self.perf_dir / relative
@@ -111,6 +114,15 @@ class ResultFiles:
     def ptd_log(self) -> PtdLog:
         return read_ptd_log(self.path(POWER_PTD_LOGS))
 
+    def sha1(self, relative: str) -> str:
+        """The SHA-1 hex digest of one file, hashed once per content (a byte-identical
+        copy's :meth:`rebased` files share it); the caller checked the file may be read."""
+        digest = self.digests.get(relative)
+        if digest is None:
+            with self.path(relative).open("rb") as handle:  # one reused buffer per file
+                digest = self.digests[relative] = hashlib.file_digest(handle, "sha1").hexdigest()
+        return digest
+
     def rebased(self, perf_dir: Path) -> ResultFiles | None:
         """A :class:`ResultFiles` for ``perf_dir``, a folder whose files are byte-identical
         to this one's, holding the parsed logs read here with their paths moved to it.
@@ -118,11 +130,12 @@ class ResultFiles:
         Published trees copy one run into several scenario folders; the logs then need
         parsing once. Exact because a reader's output depends on the bytes alone except
         for the path it records (``path`` and each issue's ``file``), which is rewritten;
-        the small files (``server.json``, ``client.json``) and the tree scan are read
-        again. None when a recorded path is not below this folder (then read afresh).
+        the files' SHA-1 digests are shared too; the small files (``server.json``,
+        ``client.json``) and the tree scan are read again. None when a recorded path is not below this folder (then read afresh).
         """
         old, new = str(self.perf_dir), str(perf_dir)
         other = ResultFiles(perf_dir)
+        other.digests = self.digests  # the same bytes: the same digests
         for name in _SHARED:
             parsed = self.__dict__.get(name)
             if parsed is None:

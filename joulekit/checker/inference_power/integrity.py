@@ -89,8 +89,7 @@ def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:
                 found="not recorded",
             )
             continue
-        with path.open("rb") as handle:  # a reused buffer, not a new 1 MiB per read
-            actual = hashlib.file_digest(handle, "sha1").hexdigest()
+        actual = ctx.files.sha1(relative)
         if actual == expected:
             continue
         endings = None if ctx.reference else line_endings_only(path, expected)
