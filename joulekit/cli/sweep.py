@@ -102,11 +102,14 @@ def register(subparsers: Any) -> None:
     )
     fleet = parser.add_argument_group("fleet (--engine ray / slurm)")
     fleet.add_argument(
-        "--meter", action="append", default=[], metavar="NAME[=HOST:PORT]",
-        help="a metered node (Ray resource meter:NAME, Slurm node NAME) and the director "
-        "beside its meter as that node reaches it; repeat per node; points are dealt "
-        "round-robin in grid order",
+        "--meter", action="append", default=[], metavar="NAME[@CLASS][=HOST:PORT]",
+        help="a metered node (Ray resource meter:NAME, Slurm node NAME), its meter class "
+        "(meters of one class measure alike) and the director beside its meter as that "
+        "node reaches it; repeat per node; points are dealt round-robin in grid order",
     )
+    fleet.add_argument("--retry-on-class", action="store_true",
+                       help="measure a lost point again on another meter of its class "
+                       "(the least busy), not only on its own")
     fleet.add_argument("--point-retries", type=int_arg(minimum=0, maximum=100), default=2,
                        help="times a point lost with its node is measured again on its "
                        "meter (default %(default)s)")
@@ -147,14 +150,17 @@ def engine_from_args(args: argparse.Namespace) -> SweepExecutor:
     """The engine; an unknown one (or fleet options without a fleet) refused up front."""
     name = args.engine
     if name.partition("://")[0] == DEFAULT_EXECUTOR:
-        if args.meter or args.slurm_param or args.point_timeout is not None:
-            raise UserError("--meter, --slurm-param and --point-timeout need a fleet engine: "
+        if args.meter or args.slurm_param or args.point_timeout is not None \
+                or args.retry_on_class:
+            raise UserError("--meter, --slurm-param, --point-timeout and --retry-on-class "
+                            "need a fleet engine: "
                             "--engine ray or --engine slurm")
         return executor(name)
     options: dict[str, Any] = {
         "meters": [parse_meter(text) for text in args.meter],
         "retries": args.point_retries,
         "point_timeout_s": args.point_timeout or DEFAULT_POINT_TIMEOUT_S,
+        "retry_on_class": args.retry_on_class,
         "clock_host": args.clock_host,
     }
     if name.partition("://")[0] == "slurm":

@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,9 @@ class Meter:
 
     name: str
     director: str | None = None
+    #: the meter's class (same analyzer model and setup): with ``--retry-on-class`` a lost
+    #: point may be measured again on another meter of its class
+    meter_class: str | None = None
 
     @property
     def resource(self) -> str:
@@ -71,13 +74,15 @@ class Meter:
 
 
 def parse_meter(text: str) -> Meter:
-    """``NAME`` or ``NAME=HOST:PORT`` (the director beside that meter, seen from its node)."""
-    name, _, director = text.partition("=")
-    name = name.strip()
-    if not _METER_NAME.fullmatch(name):
-        raise UserError(f"--meter {text!r}: a meter name is letters, digits, '.', '-', '_' "
-                        "(e.g. rack3-node07 or rack3-node07=127.0.0.1:4950)")
-    return Meter(name, director.strip() or None)
+    """``NAME[@CLASS]`` or ``NAME[@CLASS]=HOST:PORT`` (the director beside that meter, seen
+    from its node; the class groups meters whose measurements are interchangeable)."""
+    named, _, director = text.partition("=")
+    name, at, meter_class = named.strip().partition("@")
+    if not _METER_NAME.fullmatch(name) or (at and not _METER_NAME.fullmatch(meter_class)):
+        raise UserError(f"--meter {text!r}: a meter name (and its @class) is letters, "
+                        "digits, '.', '-', '_' (e.g. rack3-node07, rack3-node07@wt310 or "
+                        "rack3-node07@wt310=127.0.0.1:4950)")
+    return Meter(name, director.strip() or None, meter_class or None)
 
 
 def check_meters(meters: Iterable[Meter]) -> tuple[Meter, ...]:
@@ -219,6 +224,7 @@ class FleetExecutor(SweepExecutor):
         clock_host: str = "127.0.0.1",
         say: Callable[[str], None] | None = None,
         point_timeout_s: float = DEFAULT_POINT_TIMEOUT_S,
+        retry_on_class: bool = False,
     ) -> None:
         self.meters = check_meters(meters)
         if retries < 0:
@@ -227,6 +233,9 @@ class FleetExecutor(SweepExecutor):
             raise UserError("--point-timeout must be more than 0 seconds")
         self.retries = retries
         self.point_timeout_s = point_timeout_s
+        if retry_on_class and not any(m.meter_class for m in self.meters):
+            raise UserError("--retry-on-class needs meter classes: --meter NAME@CLASS")
+        self.retry_on_class = retry_on_class
         self.clock_host = clock_host
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
@@ -273,9 +282,11 @@ class FleetExecutor(SweepExecutor):
             kept = set_aside_lost(_point_folder(job))
             where = f"; its partial data is kept in {kept}" if kept else ""
             if attempt <= self.retries:
+                again = self._retry_meter(meter, queues, in_flight)
+                there = "there" if again is meter else f"on meter {again.name} (same class)"
                 self.say(f"    lost  {job.point} on meter {meter.name} ({why}){where}; "
-                         "measuring it again there")
-                queues[meter.name].appendleft((job, attempt + 1))
+                         f"measuring it again {there}")
+                queues[again.name].appendleft((job, attempt + 1))
             else:
                 self.say(f"    lost  {job.point} on meter {meter.name} ({why}){where}; "
                          f"{attempt} attempts, giving up")
@@ -323,6 +334,21 @@ class FleetExecutor(SweepExecutor):
             raise UserError(f"{len(gave_up)} point(s) lost their node {self.retries + 1} "
                             f"times ({', '.join(gave_up)}); rerun the same command to "
                             "measure them again")
+
+    def _retry_meter(self, lost_on: Meter, queues: Mapping[str, Sized],
+                     in_flight: Mapping[Any, tuple[PointJob, Meter, int, float]]) -> Meter:
+        """Where a lost point is measured again: its own meter, or with
+        ``--retry-on-class`` the least loaded other meter of its class (its own node may
+        be the one that died)."""
+        if not self.retry_on_class or lost_on.meter_class is None:
+            return lost_on
+        busy = {meter.name for _, meter, _, _ in in_flight.values()}
+        others = [m for m in self.meters
+                  if m.meter_class == lost_on.meter_class and m.name != lost_on.name]
+        if not others:
+            return lost_on
+        return min(others, key=lambda m: (len(queues[m.name]) + (m.name in busy),
+                                          self.meters.index(m)))
 
     def _task(self, job: PointJob, meter: Meter, clock: tuple[str, int],
               attempt: int) -> PointTask:

@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 
 from joulekit.errors import UserError
-from joulekit.insight.fleet import FleetExecutor, LostPoint, Meter, PointTask, run_on_node
+from joulekit.insight.fleet import (
+    FleetExecutor,
+    LostPoint,
+    Meter,
+    PointTask,
+    parse_meter,
+    run_on_node,
+)
 from joulekit.insight.sweep import SweepSpec, run_sweep
 from joulekit.insight.sweep_executor import MeasureFn, executor
 from joulekit.insight.sweep_slurm import SlurmExecutor
@@ -160,6 +167,26 @@ def test_a_point_whose_node_never_answers_times_out_and_is_retried(tmp_path: Pat
     assert sum("giving up" in line for line in said) == 3
 
 
+def test_with_retry_on_class_a_lost_point_moves_to_another_meter_of_its_class(
+    tmp_path: Path,
+) -> None:
+    said: list[str] = []
+    meters = [parse_meter("a@wt310"), parse_meter("b@wt310"), parse_meter("c@hioki")]
+    engine = ThreadEngine({"batch_size-2": 1}, meters=meters, say=said.append,
+                          retry_on_class=True)
+    frame = run_sweep(tmp_path, SIX, measure_fn=FakeHarness(), engine=engine)
+    rows = frame.set_index("point")
+    # dealt a, b, c, a, b, c; batch_size-2 lost on b is measured again on a (same class)
+    assert rows.loc["batch_size-2"].meter == "a" and rows.loc["batch_size-2"].attempts == 2
+    assert list(rows.meter[[f"batch_size-{i}" for i in (1, 3, 4, 5, 6)]]) == list("acabc")
+    assert any("measuring it again on meter a (same class)" in line for line in said)
+    assert not engine.overlap
+    # without the option it stays on its own meter
+    plain = ThreadEngine({"batch_size-3": 1}, meters=meters, say=lambda text: None)
+    frame = run_sweep(tmp_path / "plain", SIX, measure_fn=FakeHarness(), engine=plain)
+    assert frame.set_index("point").loc["batch_size-3"].meter == "c"
+
+
 def test_slurm_debug_engine_measures_each_point_on_its_meter(tmp_path: Path) -> None:
     engine = executor("slurm://debug", meters=METERS)
     assert isinstance(engine, SlurmExecutor)
@@ -169,12 +196,17 @@ def test_slurm_debug_engine_measures_each_point_on_its_meter(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--meter", "a"], "--meter, --slurm-param and --point-timeout need a fleet engine"),
-    (["--point-timeout", "60"], "--point-timeout need a fleet engine"),
+    (["--meter", "a"], "--meter, --slurm-param, --point-timeout and --retry-on-class need a "
+     "fleet engine"),
+    (["--point-timeout", "60"], "--retry-on-class need a fleet engine"),
+    (["--retry-on-class"], "--retry-on-class need a fleet engine"),
+    (["--engine", "slurm://debug", "--meter", "a", "--retry-on-class"],
+     "--retry-on-class needs meter classes"),
+    (["--engine", "slurm://debug", "--meter", "a@"], "a meter name (and its @class)"),
     (["--engine", "ray"], "a fleet sweep needs its meters"),
     (["--engine", "slurm://moon", "--meter", "a"], "choose slurm, local or debug"),
     (["--engine", "slurm", "--meter", "a", "--meter", "a"], "--meter a given twice"),
-    (["--engine", "slurm", "--meter", "a b"], "a meter name is letters"),
+    (["--engine", "slurm", "--meter", "a b"], "a meter name (and its @class) is letters"),
 ])
 def test_fleet_options_are_refused_in_one_line(tmp_path: Path, argv: list[str],
                                                 message: str) -> None:
