@@ -132,6 +132,8 @@ def test_director_metrics_move_during_a_run_and_follow_the_phases(tmp_path: Path
     assert not errors, errors
     assert _phase(before, "analyzer1") == "idle"
     assert _value(before, "joulekit_samples", source="analyzer1") == 0
+    assert _value(before, "joulekit_source_info", source="analyzer1",
+                  url="sim://49?period_ms=100&load=constant:150", kind="simulator") == 1
     phases = [_phase(s, "analyzer1") for s in scrapes]
     # the order of what was seen: idle, ranging, (idle,) testing, idle
     seen = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]

@@ -18,6 +18,7 @@ from joulekit.analyzers.metrics import PowerMetrics
 from joulekit.formats.layout import RANGING_PHASE, TESTING_PHASE
 from joulekit.power_director.director.server import Director
 from joulekit.power_director.director.session import Session, State
+from joulekit.session.provenance import analyzer_kind
 
 #: seconds between two reads of the session
 FEED_PERIOD_S = 0.5
@@ -53,7 +54,8 @@ class LiveFeed:
     def start(self) -> LiveFeed:
         for index, factory in enumerate(self.director.factories, start=1):
             url = str(getattr(factory, "url", ""))
-            self.metrics.source(source_name(index), url=url)
+            # the kind by URL scheme (the identity is not known before a session opens it)
+            self.metrics.source(source_name(index), url=url, kind=analyzer_kind(url))
         self._thread.start()
         return self
 
