@@ -176,9 +176,9 @@ def _check_one(task: tuple[str, CheckOptions, str]) -> ResultReport:
         return _check_one_inside(path, options)[0]
 
 
-#: a check task in the pool: path, options, the tree named, and the round already
-#: detected for the path (round, reason) or None
-_Task = tuple[str, CheckOptions, str, tuple[str, str] | None]
+#: a check task in the pool: path, options, the tree named, the round already detected
+#: for the path (round, reason) or None, and the SHA-1 of each file hashed already
+_Task = tuple[str, CheckOptions, str, tuple[str, str] | None, dict[str, str]]
 
 
 def _check_group(group: list[_Task]) -> list[ResultReport]:
@@ -186,9 +186,9 @@ def _check_group(group: list[_Task]) -> list[ResultReport]:
     was copied into): each is checked, the logs parsed once (``ResultFiles.rebased``)."""
     reports: list[ResultReport] = []
     source: ResultFiles | None = None
-    for path, options, root, detected in group:
+    for path, options, root, detected, digests in group:
         with input_root(root):
-            report, files = _check_one_inside(path, options, source, detected)
+            report, files = _check_one_inside(path, options, source, detected, digests)
         reports.append(report)
         source = source or files
     return reports
@@ -199,6 +199,7 @@ def _check_one_inside(
     options: CheckOptions,
     source: ResultFiles | None = None,
     detected: tuple[str, str] | None = None,
+    digests: dict[str, str] | None = None,
 ) -> tuple[ResultReport, ResultFiles | None]:
     round_name = options.round or ""
     reason = "given with --round" if options.round else ""
@@ -207,6 +208,8 @@ def _check_one_inside(
             round_name, reason = detected or detect_round(path)
         files = source.rebased(Path(path)) if source is not None else None
         files = files or ResultFiles(Path(path))
+        if digests:
+            files.digests.update(digests)  # hashed while fingerprinting: not read again
         report = check_power_result(
             path, load_pack(round_name), options, round_reason=reason, files=files
         )
@@ -243,11 +246,12 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
         listings = [listing for listing, _detected in walked]
         shared = Counter(listing for listing in listings if listing is not None)
         suspects = [i for i, listing in enumerate(listings) if listing and shared[listing] > 1]
-        hashed = pool.map(_fingerprint, [tasks[i] for i in suspects],
+        hashed = pool.map(_fingerprint_files, [tasks[i] for i in suspects],
                           chunksize=max(1, len(suspects) // (jobs * 8)))
         keys: list[str | None] = [None] * len(tasks)
-        for index, key in zip(suspects, hashed, strict=True):
-            keys[index] = key
+        digests: list[dict[str, str]] = [{} for _ in tasks]
+        for index, (key, files) in zip(suspects, hashed, strict=True):
+            keys[index], digests[index] = key, files
         first: dict[str, int] = {}
         groups: dict[str, list[int]] = {}
         singles: list[list[int]] = []
@@ -262,7 +266,9 @@ def _pooled(tasks: list[tuple[str, CheckOptions, str]], jobs: int) -> Iterator[R
         chunk = max(1, len(work) // (jobs * 32))
         checked: dict[int, ResultReport] = {}
         batches = pool.map(
-            _check_group, [[(*tasks[i], walked[i][1]) for i in g] for g in work], chunksize=chunk
+            _check_group,
+            [[(*tasks[i], walked[i][1], digests[i]) for i in g] for g in work],
+            chunksize=chunk,
         )
         for group, reports in zip(work, batches, strict=True):
             checked.update(zip(group, reports, strict=True))
@@ -307,11 +313,20 @@ def _fingerprint(task: tuple[str, CheckOptions, str]) -> str | None:
     return _walk(task, content=True)
 
 
+def _fingerprint_files(task: tuple[str, CheckOptions, str]) -> tuple[str | None, dict[str, str]]:
+    """:func:`_fingerprint`, and the SHA-1 of each file (relative path -> hex digest), which
+    PWR050 then need not compute again."""
+    files: dict[str, str] = {}
+    key = _walk(task, content=True, files=files)
+    return key, files if key is not None else {}
+
+
 def _walk(
     task: tuple[str, CheckOptions, str],
     *,
     content: bool,
     detected: list[tuple[str, str]] | None = None,
+    files: dict[str, str] | None = None,
 ) -> str | None:
     path, options, root = task
     digest = hashlib.sha1()
@@ -347,8 +362,10 @@ def _walk(
                 if not content:
                     continue
                 with open(entry.path, "rb") as handle:
-                    while block := handle.read(1 << 20):
-                        digest.update(block)
+                    file_digest = hashlib.file_digest(handle, "sha1")
+                digest.update(file_digest.digest())  # equal digests: equal bytes
+                if files is not None:
+                    files[relative] = file_digest.hexdigest()
     except (OSError, UserError, ValueError):
         return None
     if not content:
