@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from joulekit.formats._scan import read_rows, stamp_table_us
 from joulekit.formats._text import TextLines
@@ -157,6 +157,7 @@ class PtdLog:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,22 +174,43 @@ class PtdEventColumns:
     message_id: npt.NDArray[np.int64]
     messages: list[str]
     kinds: list[EventKind]
+    #: what callers derived from these arrays, by a key they choose (see :meth:`derived`)
+    memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.time_us)
 
-    def ids_where(self, test: Callable[[str], object]) -> npt.NDArray[np.bool_]:
-        """Per event, whether ``test`` of its message is true (asked once per text)."""
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, once per ``key``: the copies of a result share one parsed log, so
+        what depends on the log alone is worked out once for all of them."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        value: _T = self.memo[key]
+        return value
+
+    def ids_where(
+        self, test: Callable[[str], object], key: Hashable = None
+    ) -> npt.NDArray[np.bool_]:
+        """Per event, whether ``test`` of its message is true (asked once per text);
+        remembered under ``key`` when one is given."""
         import numpy as np  # numpy with the first array, see joulekit.formats._scan
 
-        by_text = np.fromiter((bool(test(m)) for m in self.messages), bool, len(self.messages))
-        result: npt.NDArray[np.bool_] = by_text[self.message_id]
-        return result
+        def compute() -> npt.NDArray[np.bool_]:
+            tests = (bool(test(m)) for m in self.messages)
+            by_text = np.fromiter(tests, bool, len(self.messages))
+            result: npt.NDArray[np.bool_] = by_text[self.message_id]
+            return result
+
+        return compute() if key is None else self.derived(("ids_where", key), compute)
+
+    def contains(self, text: str) -> npt.NDArray[np.bool_]:
+        """Per event, whether its message contains ``text``."""
+        return self.ids_where(lambda message: text in message, ("contains", text))
 
     def find(self, text: str, start: int = 0, analyzer: int | None = None) -> int | None:
         import numpy as np  # see ids_where
 
-        hits = self.ids_where(lambda message: text in message)[start:]
+        hits = self.contains(text)[start:]
         if analyzer is not None:
             hits = hits & (self.analyzer[start:] == analyzer)
         found = np.flatnonzero(hits)

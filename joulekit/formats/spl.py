@@ -23,11 +23,11 @@ line (published files end in one) is not an error. A line that cannot be parsed 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from joulekit.formats._scan import read_rows, stamps_us
 from joulekit.formats.atomic import atomic_write_text
@@ -147,12 +147,23 @@ class SplColumns:
     ch_amps: npt.NDArray[np.float64]
     ch_pf: npt.NDArray[np.float64]
     line: npt.NDArray[np.int64]
+    #: what callers derived from these arrays, by a key they choose (see :meth:`derived`)
+    memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.time_us)
 
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, once per ``key``: the copies of a result share one parsed file,
+        so what depends on the samples alone is worked out once for all of them."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        value: _T = self.memo[key]
+        return value
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 _US = timedelta(microseconds=1)
 
 

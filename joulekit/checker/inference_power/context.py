@@ -131,7 +131,8 @@ class ResultFiles:
         parsing once. Exact because a reader's output depends on the bytes alone except
         for the path it records (``path`` and each issue's ``file``), which is rewritten;
         the files' SHA-1 digests are shared too; the small files (``server.json``,
-        ``client.json``) and the tree scan are read again. None when a recorded path is not below this folder (then read afresh).
+        ``client.json``) and the tree scan are read again. None when a recorded path is
+        not below this folder (then read afresh).
         """
         old, new = str(self.perf_dir), str(perf_dir)
         other = ResultFiles(perf_dir)
@@ -277,7 +278,7 @@ class PowerContext:
         mark = f"Go with mark '{self.session_name}_ranging'" if self.session_name else "_ranging'"
         marked: list[tuple[int, int]]  # (index, analyzer) of each event naming the mark
         if log.columns is not None:
-            hits = log.columns.ids_where(lambda message: mark in message).nonzero()[0]
+            hits = log.columns.contains(mark).nonzero()[0]
             marked = list(zip(hits.tolist(), log.columns.analyzer[hits].tolist(), strict=True))
         else:
             marked = [(i, e.analyzer) for i, e in enumerate(log.events) if mark in e.message]
@@ -339,8 +340,10 @@ class PowerContext:
             return None
         columns = self.spl.columns
         if columns is not None:
-            return sample_arrays.window_stats(
-                columns, *self.window, self.rules.sampling_interval_ms / 1000.0
+            window, interval = self.window, self.rules.sampling_interval_ms / 1000.0
+            return columns.derived(
+                ("window_stats", window, interval),
+                lambda: sample_arrays.window_stats(columns, *window, interval),
             )
         samples = select_samples(self.spl.lines, *self.window)
         if not samples:

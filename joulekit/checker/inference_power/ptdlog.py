@@ -79,7 +79,8 @@ def check_uncertainty_activated(ctx: PowerContext) -> Iterator[Finding]:
     spans = ctx.ptd_ranging_spans
     first_ranging = min((start for start, _ in spans.values()), default=log.event_count)
     if log.columns is not None:
-        activated = bool(log.columns.ids_where(_ACTIVATED.search)[:first_ranging].any())
+        matches = log.columns.ids_where(_ACTIVATED.search, "uncertainty activated")
+        activated = bool(matches[:first_ranging].any())
     else:
         activated = any(_ACTIVATED.search(e.message) for e in log.events[:first_ranging])
     if not activated:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from joulekit.checker import catalog as R
 from joulekit.checker.findings import Finding, Severity
@@ -47,15 +47,21 @@ def check(ctx: PowerContext, columns: PtdEventColumns) -> Iterator[Finding]:
     )
     margin = timedelta(seconds=ctx.rules.uncertainty_margin_s)
     texts = columns.messages
-    kind = np.array([{"info": 0, "error": 1, "warning": 2}[k] for k in columns.kinds])
-    facts = [_facts(t) if k else None for t, k in zip(texts, kind.tolist(), strict=True)]
-    usb = np.array([f is not None and f.usb for f in facts], dtype=bool)
-    accepted = np.array([f is not None and f.accepted_in_ranging for f in facts], dtype=bool)
-    above = [f.above if f is not None else None for f in facts]
-    over = np.array([a is not None and float(a) > limit for a in above], dtype=bool)
-    shapes: dict[str, int] = {}
-    shape = np.array([shapes.setdefault(f.shape, len(shapes)) if f is not None else -1
-                      for f in facts], dtype=np.int64)
+
+    def per_text() -> tuple[Any, ...]:
+        """What the rules read from each distinct text (the same for every copy)."""
+        kind = np.array([{"info": 0, "error": 1, "warning": 2}[k] for k in columns.kinds])
+        facts = [_facts(t) if k else None for t, k in zip(texts, kind.tolist(), strict=True)]
+        usb = np.array([f is not None and f.usb for f in facts], dtype=bool)
+        accepted = np.array([f is not None and f.accepted_in_ranging for f in facts], dtype=bool)
+        above = [f.above if f is not None else None for f in facts]
+        over = np.array([a is not None and float(a) > limit for a in above], dtype=bool)
+        shapes: dict[str, int] = {}
+        shape = np.array([shapes.setdefault(f.shape, len(shapes)) if f is not None else -1
+                          for f in facts], dtype=np.int64)
+        return kind, usb, accepted, above, over, shape
+
+    kind, usb, accepted, above, over, shape = columns.derived(("PWR061-063", limit), per_text)
 
     mid = columns.message_id
     event_kind = kind[mid]
