@@ -17,10 +17,19 @@ thread reads in between (a BMC answering in well under a millisecond, or a calle
 descheduled for that long on a busy host) sits in the queue while the caller waits for a
 *next* packet, until the request's retry timer ends the wait: the read then takes exactly
 ``timeout`` (seen as 2 of 40 reads on loopback, more under load), and the collector
-misses ticks. :func:`_prompt_waits` wraps pyghmi's one wait primitive, once per process:
+misses ticks. :func:`_repair_pyghmi` wraps pyghmi's one wait primitive, once per process:
 a wait for a reply our thread's session already has queued returns at once, and no wait
 lasts longer than :data:`WAIT_SLICE_S` (every pyghmi caller loops until its own deadline,
 so a wake-up lost in the last instant costs at most that slice, never a timeout).
+
+pyghmi can also deadlock when two threads use it, as the collector's one thread per
+source does. Sending takes its lock ``KEEPALIVE_SESSIONS`` and then ``WAITING_SESSIONS``;
+a request that times out is re-sent (or the session logged in again) from inside
+``WAITING_SESSIONS``, which then takes ``KEEPALIVE_SESSIONS``. One BMC that stops
+answering while another source sends freezes every IPMI source of the process for good.
+:func:`_repair_pyghmi` makes the two one re-entrant lock, so there is no order to
+invert (what they guard are short updates of pyghmi's session tables; every send, and
+so every re-send, already took both).
 """
 
 from __future__ import annotations
@@ -58,19 +67,22 @@ _calling = threading.local()
 _install = threading.Lock()
 
 
-def _prompt_waits() -> None:
-    """Install the wait described in the module docstring (idempotent, thread-safe).
+def _repair_pyghmi() -> None:
+    """Install the wait and the lock described in the module docstring (idempotent,
+    thread-safe; before the first session of the process is made).
 
     pyghmi's ``_io_wait(timeout, addr, evq)`` is what its request loop, its command lock
     and its event loop block in; each of them re-checks its own state and deadline after
-    every return, so returning early is always safe. Only pyghmi's private module is
-    touched, never its sessions' state."""
+    every return, so returning early is always safe. Its two session-table locks are
+    module globals read at each use, so one shared ``RLock`` replaces both. Only pyghmi's
+    private module is touched, never its sessions' state."""
     from pyghmi.ipmi.private import session as pyghmi_session  # the optional extra
 
     with _install:
         original = pyghmi_session._io_wait
         if getattr(original, "joulekit_prompt", False):
             return
+        pyghmi_session.WAITING_SESSIONS = pyghmi_session.KEEPALIVE_SESSIONS
 
         def io_wait(timeout: float, myaddr: Any = None, evq: Any = None) -> None:
             waiting_on = getattr(_calling, "session", None)
@@ -111,7 +123,7 @@ class IpmiSource(PolledSource):
     def _login(self) -> Any:
         from pyghmi.ipmi import command  # here: pyghmi is the optional 'training' extra
 
-        _prompt_waits()
+        _repair_pyghmi()
         return command.Command(bmc=self.host, userid=self.user, password=self._password,
                                port=self.port, keepalive=False)
 
