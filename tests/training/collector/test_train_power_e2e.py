@@ -84,9 +84,10 @@ def test_train_power_writes_a_tree_whose_energy_is_known_power_times_time(
         assert keys[:2] == ["power_measurement_start", "conversion_eff"]
         assert keys[-1] == "power_measurement_stop"
         readings = [r for r in log.records if r.key == "power_reading"]
-        # >= 4 of ~7: pyghmi waits out its request timeout (2 s) on a few replies even on
-        # loopback, so an IPMI source may miss two ticks now and then (recorded as a gap)
-        assert len(readings) >= 4 and {r.value for r in readings} == {watts}
+        # 7 ticks in 6.3 s; >= 6 leaves one to a stalled machine. (IPMI had 3 when pyghmi
+        # left fast replies queued until its 2 s retry timer: 10 of 10 runs under load give
+        # 7 in every log now)
+        assert len(readings) >= 6 and {r.value for r in readings} == {watts}
         steps = sorted(b.time_ms - a.time_ms for a, b in itertools.pairwise(readings))
         assert 800 < steps[len(steps) // 2] < 1000  # more than one reading per second
         # a slower one only where the record says which ticks were missed
