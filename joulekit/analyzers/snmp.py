@@ -43,6 +43,8 @@ TABLE_FILE = Path(__file__).with_name("snmp_pdus.yaml")
 DEFAULT_PORT = 161
 #: HOST-RESOURCES-MIB::hrSystemDate.0 (DateAndTime)
 HR_SYSTEM_DATE = "1.3.6.1.2.1.25.1.2.0"
+#: extra time the first request of a source may take for pysnmp's own set-up
+SETUP_ALLOWANCE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,12 @@ class SnmpSource(PolledSource):
         self._scales: list[float] = [target.scale] * len(indices)
         self._with_date = False
 
-    def _run(self, coro: Any, what: str) -> Any:
+    def _run(self, coro: Any, what: str, setup_s: float = 0.0) -> Any:
+        """Run one request on our loop, bounded by the request timeout (+ ``setup_s``)."""
         assert self._loop is not None
         try:
-            return self._loop.run_until_complete(asyncio.wait_for(coro, self.timeout + 0.5))
+            return self._loop.run_until_complete(
+                asyncio.wait_for(coro, self.timeout + 0.5 + setup_s))
         except TimeoutError:
             raise SourceError(f"{self.url}: no answer to {what} within {self.timeout:g} s"
                               ) from None
@@ -153,11 +157,17 @@ class SnmpSource(PolledSource):
             raise UserError("snmp:// needs pysnmp: pip install 'joulekit[training]'") from None
         self._loop = asyncio.new_event_loop()
         self._engine = SnmpEngine()
+        # the first request also pays pysnmp's one-time set-up (its MIB modules load on the
+        # first message: 0.5-1.6 s on a loaded 2-core host), which is no silence of the PDU;
+        # pysnmp's own UDP timeout still bounds the wait for the answer itself
+        setup = SETUP_ALLOWANCE_S
         if self.target.digits:
-            digits = self._run(self._get(self._oids(self.target.digits)), "the decimal digits")
+            digits = self._run(self._get(self._oids(self.target.digits)), "the decimal digits",
+                               setup)
             self._scales = [self.target.scale / 10 ** _integer(d, self.url) for d in digits]
+            setup = 0.0
         values = self._run(self._get([*self._oids(self.target.oid), HR_SYSTEM_DATE]),
-                           f"GET {self.target.object}")
+                           f"GET {self.target.object}", setup)
         self._with_date = _octets(values[-1]) is not None
         self._check_values(values[:-1])
         self.description = (f"SNMP PDU {self.host}:{self.port} {self.target.vendor} "
