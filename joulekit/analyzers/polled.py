@@ -37,7 +37,7 @@ from joulekit.analyzers.base import (
     Sample,
     Statistics,
 )
-from joulekit.analyzers.registry import BACKENDS
+from joulekit.analyzers.registry import BACKENDS, check_analyzer_url, open_analyzer
 from joulekit.analyzers.sampling import SamplingThread
 from joulekit.analyzers.url import AnalyzerUrl
 from joulekit.errors import UserError
@@ -244,17 +244,96 @@ class PolledAnalyzer(Analyzer):
         self.source.close()
 
 
+class AnalyzerSource(PolledSource):
+    """A director analyzer (``ptd://``, ``sim://``, ``visa://``, ``serial://``, ``nvml://``,
+    ``rapl://``) as a polled source, so a training run can carry a wall-plug meter or a
+    GPU's counter beside the BMCs and PDUs (a secondary channel, or the node's power when
+    a real meter measures it).
+
+    The analyzer paces itself (a marked measurement at 1 Hz, as in the director); each
+    ``read()`` takes the samples that came since the last one and answers their mean,
+    which is the mean power over that interval, or holds the last value when none came
+    (a 1 Hz meter read every 0.9 s). No clock offset is measured from its samples: they
+    were stamped when the meter took them, not while we waited for a reply.
+    """
+
+    kind = "meter"
+
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(redact(url), timeout)
+        self._text = url
+        self._analyzer: Analyzer | None = None
+        self._last: float | None = None
+
+    def open(self) -> None:
+        analyzer = self._analyzer = open_analyzer(self._text)
+        try:
+            analyzer.open()
+            identity = analyzer.identify()
+            analyzer.start(1000, ANALYZER_MARK)
+        except AnalyzerError as err:
+            raise SourceError(f"{self.url}: {err}") from None
+        self.description = f"{identity.model} ({self.url})"
+        deadline = time.monotonic() + self.timeout + 1.0
+        while self._last is None:  # the first sample, so the first tick has a value
+            self._take()
+            if self._last is None:
+                if time.monotonic() > deadline:
+                    raise SourceError(f"{self.url}: no sample within {self.timeout + 1:g} s "
+                                      "of starting the measurement")
+                time.sleep(0.05)
+
+    def _take(self) -> None:
+        assert self._analyzer is not None
+        try:
+            fresh = [s.watts for s in self._analyzer.poll() if s.valid]
+        except AnalyzerError as err:
+            raise SourceError(f"{self.url}: {err}") from None
+        if fresh:
+            self._last = sum(fresh) / len(fresh)
+
+    def _read(self) -> Reading:
+        self._take()
+        assert self._last is not None
+        return Reading(self._last)
+
+    def close(self) -> None:
+        analyzer, self._analyzer = self._analyzer, None
+        if analyzer is None:
+            return
+        try:
+            analyzer.stop()
+        except AnalyzerError:
+            pass  # what it measured was read already; closing must still happen
+        finally:
+            analyzer.close()
+
+
+#: the mark of the measurement a director analyzer makes for a training run
+ANALYZER_MARK = "train_power"
+
+
 def open_polled_source(text: str) -> PolledSource:
     """The polled source a URL names (not opened yet), through the one registry:
     ``ipmi://``, ``redfish://``, ``redfish+https://``, ``snmp://`` or a plug-in whose
-    module has ``source_from_url``. Raises :class:`UserError` for anything else."""
+    module has ``source_from_url``; any other analyzer scheme (``ptd://``, ``sim://``,
+    ``visa://``, ``serial://``, ``nvml://``, ``rapl://``) through :class:`AnalyzerSource`.
+    Raises :class:`UserError` for an unknown scheme or a malformed URL."""
     url = AnalyzerUrl(text)
     name = BACKENDS.get(url.scheme)
-    module = importlib.import_module(name) if name else None
+    if name is None:
+        raise UserError(f"{redact(text)} is no power source; use ipmi://, redfish://, "
+                        "redfish+https:// or snmp:// (for example "
+                        "redfish://admin:secret@10.0.0.21), or a meter or counter as the "
+                        "director takes it (" + ", ".join(
+                            f"{s}://" for s in BACKENDS if s not in _POLLED) + ")")
+    module = importlib.import_module(name)
     make = getattr(module, "source_from_url", None)
     if make is None:
-        raise UserError(f"{redact(text)} is not a source that can be polled per reading; use "
-                        "ipmi://, redfish://, redfish+https:// or snmp:// (for example "
-                        "redfish://admin:secret@10.0.0.21)")
+        check_analyzer_url(text)  # a malformed URL is refused before anything starts
+        return AnalyzerSource(text)
     source: PolledSource = make(url)
     return source
+
+
+_POLLED = ("ipmi", "redfish", "redfish+https", "snmp")

@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
                         help="a node's power source, once per node in node order: "
                              "ipmi://USER:PASS@HOST[:PORT], redfish[+https]://[USER:PASS@]"
                              "HOST[:PORT][/redfish/v1/Chassis/ID], snmp://COMMUNITY@HOST/"
-                             "VENDOR/TARGET/INDEX")
+                             "VENDOR/TARGET/INDEX, or a meter or counter as the director "
+                             "takes it (ptd://, visa://, serial://, nvml://, rapl://, sim://)")
     parser.add_argument("--switch", action="append", default=[], metavar="URL",
                         help="an interconnect switch's power source (same forms), once per "
                              "switch")
