@@ -79,9 +79,11 @@ def _repair_pyghmi() -> None:
     from pyghmi.ipmi.private import session as pyghmi_session  # the optional extra
 
     with _install:
-        original = pyghmi_session._io_wait
-        if getattr(original, "joulekit_prompt", False):
-            return
+        original = getattr(pyghmi_session, "_io_wait", None)
+        if original is None or getattr(original, "joulekit_prompt", False) or not all(
+                hasattr(pyghmi_session, name)
+                for name in ("WAITING_SESSIONS", "KEEPALIVE_SESSIONS")):
+            return  # repaired already, or a pyghmi built otherwise: used as it is
         pyghmi_session.WAITING_SESSIONS = pyghmi_session.KEEPALIVE_SESSIONS
 
         def io_wait(timeout: float, myaddr: Any = None, evq: Any = None) -> None:
