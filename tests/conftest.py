@@ -6,7 +6,7 @@ from measured durations (SLOW below, each with its reason): the long end-to-end 
 (reference interop, the whole pipeline, sweeps, long fuzz campaigns, floods) whose
 behaviour faster tests cover in part. A test file may also mark itself ``slow``.
 
-The suite runs in parallel (``pytest -n 2 --dist loadgroup``, see ``scripts/test.sh``).
+The suite runs in parallel (``pytest -n 4 --dist loadgroup``, see ``scripts/test.sh``).
 Two kinds of test must not be spread over workers, and are put in one ``xdist_group``
 here, at collection, so that no test file has to remember it:
 
@@ -54,6 +54,9 @@ SLOW: dict[str, str] = {
     "and_leaves_a_recorded_gap": "a BMC killed mid-run during an 8 s command, the watchdog's "
     "drop line awaited while it runs, then the bounded end (~12 s); the e2e and signal tests "
     "cover train-power fast",
+    "test_train_power_e2e.py::test_three_runs_make_a_benchmark_that_checks_clean_with_its_"
+    "olympic_figure": "three train-power runs (2-4 s commands) and a check (~25 s); the "
+    "one-run e2e test covers the collector and the check fast",
     "test_pipeline_matrix.py": "the reference interop matrix (reference director, client "
     "and checker against ours, 6 mixes, ~80 s); test_attach_probe and the reference-client "
     "tests of tests/director cover attach mode and the reference client fast",

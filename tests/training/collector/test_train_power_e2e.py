@@ -234,3 +234,35 @@ def test_a_stop_signal_keeps_the_files_and_leaves_no_process(
     assert [r.key for r in log.records][-1] == "power_measurement_stop"
     assert sum(r.key == "power_reading" for r in log.records) >= 2
     assert read_result_log(bench / "result_0.txt").status == "aborted"
+
+
+def test_three_runs_make_a_benchmark_that_checks_clean_with_its_olympic_figure(
+        tmp_path: Path, redfish: Emulator, ipmi: Emulator, snmp: Emulator) -> None:
+    """Three runs under train-power: the olympic mean drops the fastest and the slowest, so
+    the figure is the middle run's energy, and the whole tree has no error."""
+    bench = _bench(tmp_path)
+    for sleep in ("3", "2", "4"):
+        done = subprocess.run(
+            _argv(bench, [redfish.url, ipmi.url], [snmp.url],
+                  [sys.executable, "-c", TRAIN.replace("{sleep}", sleep)]),
+            capture_output=True, text=True, timeout=90)
+        assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in bench.glob("result_*.txt")) == [
+        "result_0.txt", "result_1.txt", "result_2.txt"]
+    check = subprocess.run([sys.executable, "-m", "joulekit", "check", str(tmp_path / "org"),
+                            "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert check.returncode in (0, 2), check.stdout + check.stderr  # warnings at most
+    report = json.loads(check.stdout)
+    errors = [(r["path"], f["rule"]) for r in report["results"] for f in r["findings"]
+              if f["severity"] == "error"]
+    assert not errors, errors
+    benchmark = next(r for r in report["results"] if r["training"]["kind"] == "benchmark")
+    runs = {r["training"]["run"]: r for r in report["results"]
+            if r["training"]["kind"] == "run"}
+    # result_0 slept 3 s: neither the fastest (result_1) nor the slowest (result_2)
+    assert benchmark["training"]["olympic"]["counted"] == ["result_0"]
+    assert benchmark["power"]["value"] == pytest.approx(runs["result_0"]["power"]["value"],
+                                                        rel=1e-12)
+    expected = EFF * (REDFISH_WATTS + IPMI_WATTS) * runs["result_0"]["training"][
+        "time_to_train_ms"] / 1000  # the measured switch counts 0 J officially
+    assert benchmark["power"]["value"] == pytest.approx(expected, rel=0.02)
