@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from joulekit.errors import EXIT_ERRORS, EXIT_OK
+from joulekit.inputs import port_arg
 from joulekit.training.collector import DEFAULT_DROP_AFTER
 from joulekit.training.measure import (
     DEFAULT_INTERVAL_S,
@@ -58,6 +59,13 @@ def register(subparsers: Any) -> None:
                         help="report a source dropped, while the run goes on, once it has "
                              "given no reading for more than N intervals (default "
                              "%(default)s); its gap is recorded from the first tick it missed")
+    parser.add_argument("--metrics-port", type=port_arg, metavar="PORT",
+                        help="serve each source's live watts, energy, samples and phase for "
+                             "Prometheus on http://METRICS-HOST:PORT/metrics while the run "
+                             "goes on (0 picks a free port; needs the 'fleet' extra)")
+    parser.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
+                        help="address the metrics are served on (default %(default)s; "
+                             "0.0.0.0 for a Prometheus on another machine)")
     parser.add_argument("--conversion-eff", type=float_arg(positive=True, maximum=1.0),
                         default=None, metavar="EFF",
                         help="AC->DC conversion efficiency written as conversion_eff "
@@ -78,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         nodes=tuple(args.node), switches=tuple(args.switch), command=tuple(command),
         output=args.output, interval=args.interval, conversion_eff=args.conversion_eff,
         measurement_type=args.measurement_type, run_index=args.run,
-        drop_after=args.drop_after)
+        drop_after=args.drop_after, metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host)
     outcome = train_power(config, say=_say, echo=print_line)
     ttt = outcome.time_to_train_s
     lost = [t for t in outcome.tracks if t["gaps"]]

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from joulekit.analyzers.metrics import SourceMetrics
 from joulekit.analyzers.polled import PolledSource, SourceError
 from joulekit.formats.layout import node_log_name, switch_log_name
 from joulekit.formats.training_power import PowerLogWriter
@@ -102,6 +103,8 @@ class Track:
     #: the tick whose request is in flight (None: the thread is not inside a call)
     busy_k: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the live metrics of this source (``--metrics-port``), fed with every reading
+    metrics: SourceMetrics | None = None
 
     @property
     def name(self) -> str:
@@ -245,6 +248,8 @@ class Collector:
             track.lateness_ms.append((before - self._tick(k)) * 1000)
             track.first_ms = stamp if track.first_ms is None else track.first_ms
             track.last_ms = stamp
+            if track.metrics is not None:
+                track.metrics.observe(watts, stamp / 1000)
             gap, track.open_gap = track.open_gap, None
             if gap is not None:
                 track.gaps.append(gap)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from joulekit import __version__, signals
+from joulekit.analyzers.metrics import MetricsServer, PowerMetrics
 from joulekit.analyzers.polled import PolledSource, open_polled_source
 from joulekit.errors import UserError
 from joulekit.formats.atomic import atomic_write_text
@@ -82,6 +83,9 @@ class TrainPowerConfig:
     run_index: int | None = None
     #: intervals without a reading after which a source is reported dropped mid-run
     drop_after: int = DEFAULT_DROP_AFTER
+    #: serve every source's live metrics (Prometheus) on this port while the run goes on
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
 
 @dataclass
@@ -161,6 +165,32 @@ def _key(line: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: the phases of the live metrics' ``joulekit_phase`` of a training run
+IDLE, MEASURING = "idle", "measuring"
+
+
+def _serve_metrics(config: TrainPowerConfig, tracks: list[Track],
+                   say: Callable[[str], None]) -> MetricsServer | None:
+    """With ``--metrics-port``: one metrics source per log (``node_0``, ``sw_0`` …), served
+    until the run's files are written (docs/usage-training.md, "Live metrics")."""
+    if config.metrics_port is None:
+        return None
+    metrics = PowerMetrics(phases=(IDLE, MEASURING))
+    for track in tracks:
+        track.metrics = metrics.source(track.name, url=track.source.url,
+                                       kind=track.source.kind, interval_s=config.interval)
+        track.metrics.set_phase(IDLE)
+    server = metrics.serve(config.metrics_host, config.metrics_port)
+    say(f"metrics on {server.url}")
+    return server
+
+
+def _set_phase(tracks: list[Track], phase: str) -> None:
+    for track in tracks:
+        if track.metrics is not None:
+            track.metrics.set_phase(phase)
+
+
 def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
                 echo: Callable[[str], None]) -> TrainPowerOutcome:
     """Measure one run of ``config.command``; see the module docstring. Raises
@@ -190,6 +220,11 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
     tracks = [Track(role, i, source, PowerLogWriter(log_path(power_dir, role, i),
                                                     host=f"{'node' if role == NODE else 'sw'}_{i}"))
               for role, i, source in made]
+    try:
+        metrics = _serve_metrics(config, tracks, say)
+    except BaseException:
+        close_sources([t.source for t in tracks])
+        raise
     collector = Collector(tracks, interval=config.interval,
                           conversion_eff=config.conversion_eff,
                           measurement_type=config.measurement_type, say=say, timeline=timeline,
@@ -201,6 +236,7 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
     console: _Console | None = None
     try:
         start_ms = collector.start()
+        _set_phase(tracks, MEASURING)
         try:
             proc = subprocess.Popen(list(config.command), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -224,8 +260,13 @@ def train_power(config: TrainPowerConfig, *, say: Callable[[str], None],
     except BaseException:
         collector.abandon()  # every reading taken stays, under the final names
         close_sources([t.source for t in tracks])
+        if metrics is not None:
+            metrics.close()
         raise
+    _set_phase(tracks, IDLE)
     close_sources([t.source for t in tracks])
+    if metrics is not None:
+        metrics.close()
     from_command = console.has_window()
     status = "success" if exit_code == 0 and not interrupted else "aborted"
     _write_result(result_file, console.records, from_command, run_start_ms, run_stop_ms,
