@@ -44,6 +44,15 @@ _default_stop_signals()
 #: ``<test file name>::<test name>`` (a parametrized id, or only the file name for the
 #: whole file) -> why it is in the slow tier and what covers it in the fast tier
 SLOW: dict[str, str] = {
+    "test_api.py::test_the_measure_example_of_the_docs_runs": "runs the docs' measure "
+    "example, a whole demo run with ranging and testing (~9 s); tests/run covers measure "
+    "fast and the docs' check example stays fast",
+    "test_report_training.py::test_cli_reports_a_training_tree_and_refuses_what_does_not_"
+    "fit": "four report subprocesses on the Dell tree (~9 s); the file's in-process tests "
+    "cover the page fast",
+    "test_meter_sources.py::test_live_metrics_of_each_source_are_scraped_during_the_run": "a "
+    "5 s train-power run scraped live (~7 s); tests/fleet/test_live_metrics covers the "
+    "metrics and a director scraped mid-run fast",
     "test_sweep_ray.py": "a real local Ray cluster (head + two worker nodes), two directors "
     "and six measured points with a killed worker and a rerun (~55 s); "
     "test_fleet_semantics covers placement, loss and resume fast",
