@@ -7,7 +7,7 @@
 # extra arguments go to both pytest runs (e.g. a test path or -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --dev
 if [ ! -d ../shared/fixtures/real ]; then
   echo "warning: ../shared/fixtures/real is missing; the real-data tests will fail." >&2
 fi

@@ -184,7 +184,7 @@ def _fail_when_ungrouped(request: pytest.FixtureRequest) -> None:
             f"pytest {pytest.__version__} with this pytest-xdist does not group tests "
             "(--dist loadgroup: no @group suffix on the node id), so shared fixtures and "
             "fixed ports would be used by two workers at once; install the versions "
-            "pinned in pyproject.toml (bash scripts/setup.sh)", pytrace=False)
+            "pinned in pyproject.toml (bash scripts/setup.sh --dev)", pytrace=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,7 +5,7 @@ the published Dell v4.1 run): the page loads from file:// with every other reque
 blocked and none attempted, every picture decodes (naturalWidth > 0), no console error,
 no page error, and the sortable tables sort by the numbers in ``data-v``.
 
-Chromium comes from the Debian package (``scripts/setup.sh`` installs it); Playwright's
+Chromium comes from the Debian package (``scripts/setup.sh --dev`` installs it); Playwright's
 own browser download is never used. Without it these tests fail, saying so.
 """
 
@@ -24,7 +24,7 @@ from joulekit.cli.report import build_report, build_training_report
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING = (
     f"the browser tests need the Debian Chromium at {CHROMIUM} and the playwright package: "
-    "run `bash scripts/setup.sh` (as root it installs chromium with apt-get) or "
+    "run `bash scripts/setup.sh --dev` (as root it installs chromium with apt-get) or "
     "`apt-get install -y chromium`"
 )
 DELL_TRAINING = SHARED / "fixtures" / "real-training" / "training_results_v4.1"
