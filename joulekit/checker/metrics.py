@@ -89,7 +89,6 @@ def window_stats(
     window_s = (end - begin).total_seconds()
     watts = [s.watts for s in samples]
     times = [(s.time - begin).total_seconds() for s in samples]
-    mean_w = sum(watts) / len(watts)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Each reading stands for the time nearest to it (edges half-way between samples);
     # the first reaches back to power_begin and the last forward to power_end, so the
@@ -97,13 +96,24 @@ def window_stats(
     edges = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(times)] + [window_s]
     time_weighted = sum(w * (edges[i + 1] - edges[i]) for i, w in enumerate(watts))
     pfs = [pf for s in samples for pf in _power_factors(s)]
+    return stats_from_parts(window_s, interval_s, watts, times[0], times[-1], gaps, pfs,
+                            time_weighted)
+
+
+def stats_from_parts(window_s: float, interval_s: float, watts: Sequence[float],
+                     first_s: float, last_s: float, gaps: Sequence[float],
+                     pfs: Sequence[float], time_weighted: float) -> WindowStats:
+    """The :class:`WindowStats` of a window's sample watts (in time order), the offsets
+    of its first and last sample, the gaps between them, the valid power factors and the
+    time-weighted energy: one place for the line-by-line and the columnar readers."""
+    mean_w = sum(watts) / len(watts)
     return WindowStats(
         window_s=window_s,
-        samples=len(samples),
+        samples=len(watts),
         expected_samples=window_s / interval_s,
         largest_gap_s=max(gaps) if gaps else 0.0,
-        first_offset_s=times[0],
-        last_offset_s=window_s - times[-1],
+        first_offset_s=first_s,
+        last_offset_s=window_s - last_s,
         min_w=min(watts),
         mean_w=mean_w,
         max_w=max(watts),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from joulekit.checker.metrics import WindowStats
+from joulekit.checker.metrics import WindowStats, stats_from_parts
 from joulekit.formats.spl import SplColumns, to_us
 
 if TYPE_CHECKING:
@@ -52,27 +52,12 @@ def window_stats(
     watts_array = columns.watts[rows]
     watts = watts_array.tolist()
     times = (time_us - to_us(begin)).astype(np.float64) / 1e6
-    mean_w = sum(watts) / len(watts)
     gaps = (times[1:] - times[:-1]).tolist()
     edges = np.concatenate(([0.0], (times[:-1] + times[1:]) / 2, [window_s]))
     time_weighted = sum((watts_array * (edges[1:] - edges[:-1])).tolist())
     pfs = _power_factors(columns, rows)
-    return WindowStats(
-        window_s=window_s,
-        samples=len(watts),
-        expected_samples=window_s / interval_s,
-        largest_gap_s=max(gaps) if gaps else 0.0,
-        first_offset_s=float(times[0]),
-        last_offset_s=window_s - float(times[-1]),
-        min_w=min(watts),
-        mean_w=mean_w,
-        max_w=max(watts),
-        min_pf=min(pfs) if pfs else None,
-        mean_pf=sum(pfs) / len(pfs) if pfs else None,
-        max_pf=max(pfs) if pfs else None,
-        time_weighted_energy_j=time_weighted,
-        mean_energy_j=mean_w * window_s,
-    )
+    return stats_from_parts(window_s, interval_s, watts, float(times[0]), float(times[-1]),
+                            gaps, pfs, time_weighted)
 
 
 def _power_factors(columns: SplColumns, rows: npt.NDArray[np.intp]) -> list[float]:
