@@ -95,15 +95,36 @@ def read_rows(path: str | os.PathLike[str], what: str) -> TextLines:
     loop. Anything else (a lone CR, a byte that is not UTF-8, a file that cannot be
     read) is read by ``read_lines`` itself, which also words the issue.
     """
-    name = str(path)
     try:
         data = read_input_bytes(path)  # the same refusals as read_lines (FIFO, link out)
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return read_lines(path, what)
+    return rows_of(path, data, what)
+
+
+def rows_of(path: str | os.PathLike[str], data: bytes, what: str) -> TextLines:
+    """:func:`read_rows` of the bytes ``data`` already read from ``path``."""
+    rows = split_rows(str(path), data)
+    return rows if rows is not None else read_lines(path, what)
+
+
+def split_rows(name: str, data: bytes) -> TextLines | None:
+    """The lines of ``data`` as :func:`read_rows` splits them, or None where only the
+    general splitter can (a lone CR, a byte that is not UTF-8)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     if not data:
         return TextLines(path=name)
-    if "\r" in text:
+    if "\r" not in text:
+        lines = text.split("\n")
+    elif data.isascii():
+        found = _split_before_crs(text, data)
+        if found is None:
+            return None
+        lines = found
+    else:
         # CRs right before an LF belong to the line end (CRLF, or PTDaemon's CR CR LF):
         # remove them a CR per pass; any CR left is a line end of its own
         for _pass in range(_CR_PASSES):
@@ -111,9 +132,37 @@ def read_rows(path: str | os.PathLike[str], what: str) -> TextLines:
             if "\r\n" not in text:
                 break
         if "\r" in text:
-            return read_lines(path, what)
-    lines = text.split("\n")
+            return None
+        lines = text.split("\n")
     terminated = data.endswith((b"\n", b"\r"))
     if terminated and lines and lines[-1] == "":
         lines.pop()
     return TextLines(path=name, lines=lines, terminated=terminated)
+
+
+def _split_before_crs(text: str, data: bytes) -> list[str] | None:
+    """``text.split("\\n")`` with each line's CRs before its LF left out, or None when
+    a CR stands anywhere else or more than :data:`_CR_PASSES` precede one LF (the lines
+    the ``replace`` passes give, for an ASCII ``text`` of ``data``; about three times
+    faster on a CRLF log, whose every line those passes copy once or twice)."""
+    import numpy as np  # see the module notes
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    line_feeds = np.flatnonzero(codes == 10)
+    carriage_return = codes == 13
+    starts = np.empty_like(line_feeds)
+    if len(line_feeds):
+        starts[0] = 0
+        starts[1:] = line_feeds[:-1] + 1
+    ends = line_feeds.copy()
+    for _cr in range(_CR_PASSES):
+        before = (ends > starts) & carriage_return[np.maximum(ends - 1, 0)]
+        if not before.any():
+            break
+        ends -= before
+    if int(np.count_nonzero(carriage_return)) != int((line_feeds - ends).sum()):
+        return None  # a CR not at a line end, or one more in a run than the passes take
+    tail = int(line_feeds[-1]) + 1 if len(line_feeds) else 0
+    lines = [text[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    lines.append(text[tail:])
+    return lines

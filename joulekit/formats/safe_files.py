@@ -48,15 +48,51 @@ DEFAULT_SIZE_LIMIT = 512 * MiB
 #: a result or submission tree holds thousands of files; a walk stops after this many
 MAX_SCANNED = 200_000
 
-_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("input_root", default=None)
+
+
+class _Confinement:
+    """The tree reads are confined to, and the real path of each folder met so far.
+
+    A regular file's real path is its folder's real path and its name, so a folder is
+    resolved once per check, not once for each of the two dozen files a result reads
+    (``os.path.realpath`` costs one ``lstat`` per path component: about 2.5 ms of the
+    15 ms a published result took to check).
+    """
+
+    __slots__ = ("folders", "prefix", "root")
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        text = str(root)
+        self.prefix = text if text.endswith(os.sep) else text + os.sep
+        self.folders: dict[str, str] = {}
+
+    def holds(self, real: str) -> bool:
+        """Whether the resolved path ``real`` lies inside the root (or is it)."""
+        return real.startswith(self.prefix) or real == str(self.root)
+
+    def real_path(self, path: str) -> str:
+        """``os.path.realpath(path)`` of a path whose last component is no link."""
+        folder, name = os.path.split(path)
+        if not os.path.isabs(folder) or name in ("", ".", ".."):
+            return os.path.realpath(path)
+        real_folder = self.folders.get(folder)
+        if real_folder is None:
+            real_folder = self.folders[folder] = os.path.realpath(folder)
+        return os.path.join(real_folder, name)
+
+
+_ROOT: contextvars.ContextVar[_Confinement | None] = contextvars.ContextVar(
+    "input_root", default=None
+)
 
 
 def size_limit(path: str | os.PathLike[str]) -> int:
     """The largest size a reader opens for a file of this name."""
-    name = Path(path).name
+    name = os.path.basename(os.fspath(path))
     if name in SIZE_LIMITS:
         return SIZE_LIMITS[name]
-    return SIZE_LIMITS.get(Path(name).suffix, DEFAULT_SIZE_LIMIT)
+    return SIZE_LIMITS.get(os.path.splitext(name)[1], DEFAULT_SIZE_LIMIT)
 
 
 @contextlib.contextmanager
@@ -64,7 +100,7 @@ def input_root(root: str | os.PathLike[str]) -> Iterator[None]:
     """While active, :func:`read_input_bytes` refuses links that resolve outside ``root``
     (the tree the user asked to check): a line of ``/etc/shadow`` must never appear in
     a report because a stranger's tree linked ``spl.txt`` to it."""
-    token = _ROOT.set(Path(os.path.realpath(root)))
+    token = _ROOT.set(_Confinement(Path(os.path.realpath(root))))
     try:
         yield
     finally:
@@ -73,23 +109,25 @@ def input_root(root: str | os.PathLike[str]) -> Iterator[None]:
 
 def current_input_root() -> Path | None:
     """The tree :func:`input_root` confines reads to now, or None."""
-    return _ROOT.get()
+    confinement = _ROOT.get()
+    return None if confinement is None else confinement.root
 
 
 def _confine(path: str | os.PathLike[str]) -> None:
     """Raise :class:`UnsafeInputError` when ``path`` (or a linked folder above it)
     resolves outside the current :func:`input_root`; ``FileNotFoundError`` when missing."""
-    root = _ROOT.get()
-    link = os.lstat(path)
+    confinement = _ROOT.get()
+    text = os.fspath(path)
+    link = os.lstat(text)
     if stat.S_ISLNK(link.st_mode):
-        target = Path(os.path.realpath(path))
-        if root is not None and not target.is_relative_to(root):
+        target = os.path.realpath(text)
+        if confinement is not None and not confinement.holds(target):
             raise UnsafeInputError(
                 path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
             )
-    elif root is not None:
-        real = Path(os.path.realpath(path))
-        if not real.is_relative_to(root):  # a linked folder above the file
+    elif confinement is not None:
+        real = confinement.real_path(text)
+        if not confinement.holds(real):  # a linked folder above the file
             raise UnsafeInputError(
                 path, "symlink", f"resolves to {real}, outside the checked tree (a linked folder)"
             )
@@ -117,7 +155,9 @@ def scan_tree(folder: str | os.PathLike[str]) -> dict[str, UnsafeInputError]:
     :func:`input_root` (``folder`` itself when none is active); the walk follows none.
     """
     base = Path(folder)
-    token = None if _ROOT.get() is not None else _ROOT.set(Path(os.path.realpath(base)))
+    token = None
+    if _ROOT.get() is None:
+        token = _ROOT.set(_Confinement(Path(os.path.realpath(base))))
     try:
         return _scan(base)
     finally:
@@ -135,23 +175,23 @@ def _scan(base: Path) -> dict[str, UnsafeInputError]:
             seen += 1
             if seen > MAX_SCANNED:
                 return found
-            path = Path(current, name)
+            path = os.path.join(current, name)
             try:
                 if name in linked:
-                    _check_link_target(path)
+                    _check_link_target(Path(path))
                 else:
                     inspect_input(path)
             except UnsafeInputError as err:
-                found[path.relative_to(base).as_posix()] = err
+                found[Path(path).relative_to(base).as_posix()] = err
             except OSError:
                 continue  # a broken link or a file gone meanwhile: the readers say so
     return found
 
 
 def _check_link_target(path: Path) -> None:
-    root = _ROOT.get()
-    target = Path(os.path.realpath(path))
-    if root is not None and not target.is_relative_to(root):
+    confinement = _ROOT.get()
+    target = os.path.realpath(path)
+    if confinement is not None and not confinement.holds(target):
         raise UnsafeInputError(
             path, "symlink", f"is a symbolic link to {target}, outside the checked tree"
         )

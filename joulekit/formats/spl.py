@@ -29,9 +29,16 @@ from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from joulekit.formats._scan import read_rows, stamps_us
+from joulekit.formats._bytescan import (
+    columns_hold,
+    decimals,
+    field_table,
+    fixed_width,
+)
+from joulekit.formats._scan import read_rows, rows_of, split_rows, stamp_table_us, stamps_us
 from joulekit.formats.atomic import atomic_write_text
 from joulekit.formats.issues import FormatIssue
+from joulekit.formats.safe_files import read_input_bytes
 from joulekit.formats.timefmt import (
     format_mlperf_time,
     parse_mlperf_time,
@@ -80,7 +87,7 @@ class SplFile:
     numbers never pays for a datetime and a tuple per sample.
     """
 
-    __slots__ = ("_lines", "_raw", "columns", "issues", "path")
+    __slots__ = ("_lines", "_raw", "_source", "columns", "issues", "path")
 
     def __init__(
         self,
@@ -90,10 +97,14 @@ class SplFile:
         *,
         columns: SplColumns | None = None,
         raw: list[str] | None = None,
+        source: bytes | None = None,
     ) -> None:
         self.path = path
-        self._lines = lines if lines is not None else ([] if raw is None else None)
+        lazy = raw is not None or source is not None
+        self._lines = lines if lines is not None else (None if lazy else [])
         self._raw = raw
+        #: the file's bytes, split into ``raw`` lines only when ``lines`` are asked for
+        self._source = source
         self.issues: list[FormatIssue] = issues if issues is not None else []
         #: the samples as arrays (see :class:`SplColumns`), or None when the file did not
         #: fit one shape throughout (then read ``lines``)
@@ -102,6 +113,9 @@ class SplFile:
     @property
     def lines(self) -> list[SplLine]:
         if self._lines is None:
+            if self._raw is None and self._source is not None:
+                rows = split_rows(self.path, self._source)
+                self._raw = rows.lines if rows is not None else []
             self._lines = _materialise(self._raw or [])
         return self._lines
 
@@ -333,8 +347,21 @@ def _fast_channels(f: list[str], n: int, num: _Numbers) -> tuple[SplChannel, ...
 
 
 def read_spl(path: str | os.PathLike[str]) -> SplFile:
-    """Read an ``spl.txt``; blank lines are skipped, bad lines become issues."""
-    text = read_rows(path, _WHAT)
+    """Read an ``spl.txt``; blank lines are skipped, bad lines become issues.
+
+    The usual file is read as arrays straight from its bytes (:func:`_byte_columns`);
+    one that is not (a blank line, a number ``float`` alone reads) is split into lines and
+    read by :func:`_columns`, or line by line when it is not one shape throughout.
+    """
+    try:
+        data: bytes | None = read_input_bytes(path)
+    except OSError:
+        data = None  # read_rows words the problem
+    if data is not None:
+        columns = _byte_columns(data)
+        if columns is not None:
+            return SplFile(str(path), columns=columns, source=data)
+    text = read_rows(path, _WHAT) if data is None else rows_of(path, data, _WHAT)
     columns = _columns(text.lines) if text.lines else None
     if columns is not None:  # every line well-formed: no issue beyond the file's own
         return SplFile(text.path, issues=text.issues, columns=columns, raw=text.lines)
@@ -439,6 +466,77 @@ def _columns(lines: list[str]) -> SplColumns | None:
         return None
     values = np.fromiter(map(parsed.__getitem__, texts), np.float64, len(texts))
     values = values.reshape(len(value_fields), n)
+    line = np.arange(1, n + 1, dtype=np.int64) if numbers is None else np.array(numbers)
+    return _assemble(time_us, values, width, line.astype(np.int64))
+
+
+_LABELS = ((0, "Time"), (2, "Watts"), (4, "Volts"), (6, "Amps"), (8, "PF"), (10, "Mark"))
+
+
+def _byte_columns(data: bytes) -> SplColumns | None:
+    """What :func:`_columns` gives for the lines of ``data``, from its bytes, or None.
+
+    Accepts a subset of what :func:`_columns` accepts, with the same values: the same
+    labels at the same fields, the same stamps (:func:`joulekit.formats._scan.
+    stamp_table_us`), and numbers only where each is a plain decimal
+    (:func:`joulekit.formats._bytescan.decimals`, equal to ``float`` of its text). It
+    also wants what the line splitter would not mind: no blank line but at the end
+    (published files end in one), the last line ended, ASCII, every CR right before an
+    LF. Anything else returns None, and the file is split into lines.
+    """
+    import numpy as np  # see _columns
+
+    end = len(data)
+    while True:  # blank lines after the last sample: numbered after it, so dropped here
+        if data.endswith(b"\n\n", 0, end):
+            end -= 1
+        elif data.endswith(b"\n\r\n", 0, end):
+            end -= 2
+        else:
+            break
+    table = field_table(data if end == len(data) else data[:end])
+    if table is None:
+        return None
+    n, width = table.rows, table.width
+    if width < 12 or (width - 12) % 9:
+        return None
+    labels = {offset: label.encode() for offset, label in _LABELS}
+    names: dict[int, bytes] = {}
+    value_fields = [3, 5, 7, 9]
+    for base in range(12, width, 9):
+        names[base] = b"Ch"
+        for offset, label in enumerate(_GROUP_LABELS):
+            labels[base + 1 + 2 * offset] = label.encode()
+            value_fields.append(base + 2 + 2 * offset)
+    if not columns_hold(table, labels, names):
+        return None
+    stamps = fixed_width(table, 1, 23)
+    if stamps is None:
+        return None
+    time_us, valid = stamp_table_us(stamps)
+    if not bool(valid.all()):
+        return None
+    chosen = np.array(value_fields)
+    values = decimals(
+        table.codes, table.start[:, chosen].T.ravel(), table.end[:, chosen].T.ravel()
+    )
+    if values is None:
+        return None
+    values = values.reshape(len(value_fields), n)
+    return _assemble(time_us, values, width, np.arange(1, n + 1, dtype=np.int64))
+
+
+def _assemble(
+    time_us: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    width: int,
+    line: npt.NDArray[np.int64],
+) -> SplColumns:
+    """The :class:`SplColumns` of (value fields, rows) ``values`` in field order: the
+    first group's four, then each ``ChN`` group's four."""
+    import numpy as np  # see _columns
+
+    n = len(time_us)
     k = (width - 12) // 9
 
     def channel(group: int) -> npt.NDArray[np.float64]:
@@ -446,14 +544,10 @@ def _columns(lines: list[str]) -> SplColumns | None:
             return np.empty((n, 0), dtype=np.float64)
         return np.ascontiguousarray(values[4 + group :: 4].T)
 
-    line = np.arange(1, n + 1, dtype=np.int64) if numbers is None else np.array(numbers)
     return SplColumns(
         time_us, values[0], values[1], values[2], values[3],
-        channel(0), channel(1), channel(2), channel(3), line.astype(np.int64),
+        channel(0), channel(1), channel(2), channel(3), line,
     )
-
-
-_LABELS = ((0, "Time"), (2, "Watts"), (4, "Volts"), (6, "Amps"), (8, "PF"), (10, "Mark"))
 
 
 def _group(watts: float, volts: float, amps: float, pf: float) -> str:

@@ -127,7 +127,8 @@ def test_stamps_give_the_instant_parse_mlperf_time_gives() -> None:
     "data",
     [b"a\nb\n", b"a\r\nb\r\n", b"a\r\nb", b"a\rb\n", b"a\r\r\nb\n", b"a\n\n", b"",
      b"a\r\r\r\r\r\r\nb\r\n", b"a\r\r\n\rb\n", b"a\r", b"a\r\r\n",
-     b"a\xffb\nc\n", b"\r\n", b"x"],
+     b"a\xffb\nc\n", b"\r\n", b"x", b"a\r\r\r\r\nb\n", b"a\r\r\r\r\r\nb\n",
+     b"\r\r\n\r\n", b"a\r\nb\r", b"\xc3\xa9\r\nb\r\r\n"],
 )
 def test_read_rows_splits_as_read_lines(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "spl.txt"
@@ -135,6 +136,15 @@ def test_read_rows_splits_as_read_lines(tmp_path: Path, data: bytes) -> None:
     assert _scan.read_rows(path, "spl.txt") == read_lines(path, "spl.txt")
     missing = tmp_path / "absent.txt"
     assert _scan.read_rows(missing, "spl.txt") == read_lines(missing, "spl.txt")
+
+
+def test_read_rows_splits_random_line_ends_as_read_lines(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    path = tmp_path / "ptd_logs.txt"
+    for _ in range(400):
+        data = bytes(rng.choice(b"ab\r\r\n\n,") for _ in range(rng.randrange(0, 40)))
+        path.write_bytes(data)
+        assert _scan.read_rows(path, "PTD log") == read_lines(path, "PTD log"), data
 
 
 # ------------------------------------------------------------------ detail log
