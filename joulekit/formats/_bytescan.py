@@ -116,7 +116,8 @@ def fixed_width(table: FieldTable, column: int, size: int) -> npt.NDArray[np.uin
     start, end = table.start[:, column], table.end[:, column]
     if not bool((end - start == size).all()):
         return None
-    return table.codes[start[:, None] + np.arange(size)]
+    found: npt.NDArray[np.uint8] = table.codes[start[:, None] + np.arange(size)]
+    return found
 
 
 def decimals(
