@@ -145,24 +145,39 @@ def _split_before_crs(text: str, data: bytes) -> list[str] | None:
     a CR stands anywhere else or more than :data:`_CR_PASSES` precede one LF (the lines
     the ``replace`` passes give, for an ASCII ``text`` of ``data``; about three times
     faster on a CRLF log, whose every line those passes copy once or twice)."""
+    bounds = line_bounds(data)
+    if bounds is None:
+        return None
+    starts, ends = bounds
+    return [text[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def line_bounds(
+    data: bytes,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """(start, end) offsets of each piece of ``data.split(b"\\n")`` (the last one after
+    the last LF, empty when the file ends in one), each end before the CRs that precede
+    its LF; None where :func:`split_rows` would give the file to the general splitter
+    for its CRs (one not right before an LF, or more than :data:`_CR_PASSES` in a run)."""
     import numpy as np  # see the module notes
 
     codes = np.frombuffer(data, dtype=np.uint8)
     line_feeds = np.flatnonzero(codes == 10)
+    starts = np.empty(len(line_feeds) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = line_feeds + 1
+    ends = np.empty(len(line_feeds) + 1, dtype=np.int64)
+    ends[:-1] = line_feeds
+    ends[-1] = len(data)
+    if b"\r" not in data:
+        return starts, ends
     carriage_return = codes == 13
-    starts = np.empty_like(line_feeds)
-    if len(line_feeds):
-        starts[0] = 0
-        starts[1:] = line_feeds[:-1] + 1
-    ends = line_feeds.copy()
+    inner = ends[:-1]  # the last piece has no LF: a CR there stays (and is counted below)
     for _cr in range(_CR_PASSES):
-        before = (ends > starts) & carriage_return[np.maximum(ends - 1, 0)]
+        before = (inner > starts[:-1]) & carriage_return[np.maximum(inner - 1, 0)]
         if not before.any():
             break
-        ends -= before
-    if int(np.count_nonzero(carriage_return)) != int((line_feeds - ends).sum()):
+        inner -= before
+    if int(np.count_nonzero(carriage_return)) != int((line_feeds - inner).sum()):
         return None  # a CR not at a line end, or one more in a run than the passes take
-    tail = int(line_feeds[-1]) + 1 if len(line_feeds) else 0
-    lines = [text[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
-    lines.append(text[tail:])
-    return lines
+    return starts, ends

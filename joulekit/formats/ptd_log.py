@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
-from joulekit.formats._scan import read_rows, stamp_table_us
+from joulekit.formats._scan import line_bounds, read_rows, rows_of, stamp_table_us
 from joulekit.formats._text import TextLines
 from joulekit.formats.issues import FormatIssue
+from joulekit.formats.safe_files import read_input_bytes
 from joulekit.formats.spl import SplLine, SplParseError, parse_spl_line
 from joulekit.formats.timefmt import parse_mlperf_time_fast
 
@@ -272,12 +273,23 @@ class _EventMaker:
 
 
 def read_ptd_log(path: str | os.PathLike[str]) -> PtdLog:
-    """Read a ``ptd_logs.txt`` (or one analyzer's console log); never raises."""
-    text = read_rows(path, "PTD log")
+    """Read a ``ptd_logs.txt`` (or one analyzer's console log); never raises.
+
+    An ASCII file of many lines is read by :func:`_read_fast` straight from its bytes
+    (its lines are sliced out only where a check needs their text); any other file is
+    split into lines first.
+    """
+    try:
+        data: bytes | None = read_input_bytes(path)
+    except OSError:
+        data = None  # read_rows words the problem
+    if data is not None and data.isascii():
+        bounds = line_bounds(data)
+        if bounds is not None and len(bounds[0]) > _FAST_MIN_LINES:
+            return _read_fast(_Lines(str(path), data, *bounds))
+    text = read_rows(path, "PTD log") if data is None else rows_of(path, data, "PTD log")
     if len(text.lines) >= _FAST_MIN_LINES:
-        log = _read_fast(text)
-        if log is not None:
-            return log
+        return _read_fast(text)
     log = PtdLog(path=text.path, issues=text.issues, events=[])
     maker = _EventMaker()
     analyzer = 1
@@ -347,7 +359,53 @@ def _read_row(
     return analyzer
 
 
-def _read_fast(text: TextLines) -> PtdLog | None:
+class _Lines:
+    """The lines of an ASCII file as :class:`TextLines` holds them, kept as offsets into
+    its text: a line is sliced out when it is asked for, and :meth:`heads` gives the
+    first 25 characters of every line as one array without a string per line."""
+
+    issues: list[FormatIssue]
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+    ) -> None:
+        self.path = path
+        self.issues = []
+        self._data = data
+        self._text = data.decode("ascii")
+        self.terminated = data.endswith(b"\n")
+        if self.terminated:  # the empty piece after the last LF is no line
+            starts, ends = starts[:-1], ends[:-1]
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def line(self, row: int) -> str:
+        return self._text[int(self._starts[row]) : int(self._ends[row])]
+
+    def tails(self, rows: npt.NDArray[np.int64], skip: int) -> list[str]:
+        """Each line of ``rows`` from its character ``skip`` on."""
+        text = self._text
+        starts = (self._starts[rows] + skip).tolist()
+        return [text[a:b] for a, b in zip(starts, self._ends[rows].tolist(), strict=True)]
+
+    def heads(self) -> npt.NDArray[np.uint8]:
+        """(lines, 25) codes of each line's first 25 characters, 0 past its end."""
+        import numpy as np  # see _read_fast
+
+        codes = np.frombuffer(self._data, dtype=np.uint8)
+        at = self._starts[:, None] + np.arange(25)
+        table: npt.NDArray[np.uint8] = codes[np.minimum(at, max(len(codes) - 1, 0))]
+        table[at >= self._ends[:, None]] = 0
+        return table
+
+
+def _read_fast(text: TextLines | _Lines) -> PtdLog:
     """The same :class:`PtdLog` as the line-by-line loop, its events as arrays.
 
     Most lines are plain events (``<stamp>: <message>`` with a valid fixed-width stamp
@@ -360,13 +418,24 @@ def _read_fast(text: TextLines) -> PtdLog | None:
     """
     import numpy as np  # here: the director imports this module but never scans
 
-    lines = text.lines
-    total = len(lines)
-    heads = np.array(lines, dtype="U25").view(np.uint32).reshape(total, 25)
+    heads: npt.NDArray[np.unsignedinteger[Any]]
+    line_at: Callable[[int], str]
+    if isinstance(text, _Lines):
+        total = len(text)
+        heads = text.heads()
+        line_at = text.line
+    else:
+        lines = text.lines
+        total = len(lines)
+        heads = np.array(lines, dtype="U25").view(np.uint32).reshape(total, 25)
+        line_at = lines.__getitem__
     shaped = (heads[:, 23] == 58) & (heads[:, 24] == 32) & (heads[:, 2] == 45)
     time_us, valid = stamp_table_us(heads)
     plain_rows = np.flatnonzero(shaped & valid)
-    messages = [lines[row][25:] for row in plain_rows.tolist()]
+    if isinstance(text, _Lines):
+        messages = text.tails(plain_rows, 25)
+    else:
+        messages = [lines[row][25:] for row in plain_rows.tolist()]
     distinct = dict.fromkeys(messages)
     glued = {m for m in distinct if "-20" in m and _STAMP.search(m)}
     if glued:
@@ -382,7 +451,7 @@ def _read_fast(text: TextLines) -> PtdLog | None:
     header_rows: list[int] = []
     header_values: list[int] = []
     for row in np.flatnonzero(special).tolist():
-        line = lines[row]
+        line = line_at(row)
         if not line:
             continue
         before = len(log.analyzers)

@@ -273,3 +273,55 @@ def test_every_summary_in_the_fixtures_reads_without_issues() -> None:
     assert all(summary.error_count == 0 for summary in verdicts)
     assert sum(summary.result_valid is True for summary in verdicts) == 24
     assert sum(summary.result_valid is False for summary in verdicts) == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"key": "a", "value": 1}',
+        ' {"key": "a", "value": 1}',  # space before: json.loads takes it
+        '{"key": "a", "value": 1}  ',  # and after
+        '{"key": "a", "value": 1} x',  # extra data: an issue
+        '{"key": "a", "value": 1}{"key": "b"}',  # two values on one line: an issue
+        '{"key": "a", "value": "\x01"}',  # a control character in a string: an issue
+        '{"key": "a", "value": NaN}',  # what json.loads takes, taken
+        '{"key": "a", "key": "b"}',  # the later key wins, as in loads
+        "",
+        "   ",
+        "[1, 2]",
+    ],
+)
+def test_a_record_reads_as_json_loads_reads_it(tmp_path: Path, payload: str) -> None:
+    import json
+
+    path = tmp_path / "mlperf_log_detail.txt"
+    path.write_text(':::MLLOG {"key": "first", "value": 0}\n:::MLLOG ' + payload + "\n")
+    detail = read_detail(path)
+    try:
+        expected = json.loads(payload)
+    except ValueError as exc:
+        assert [i.message for i in detail.issues] == [f"malformed MLLOG record: {exc}"]
+        return
+    if isinstance(expected, dict) and isinstance(expected.get("key"), str):
+        record = detail.records[-1]
+        assert (record.key, repr(record.value)) == (expected["key"], repr(expected.get("value")))
+        assert detail.issues == []
+    else:
+        assert [i.line for i in detail.issues] == [2]
+
+
+def test_the_long_array_test_accepts_exactly_json_integer_arrays() -> None:
+    import random
+    import re
+
+    from joulekit.formats.mllog import _is_int_array
+
+    shape = re.compile(r"\[(?:(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*)?\]")
+    rng = random.Random(11)
+    texts = ["[]", "[0]", "[01]", "[0,0]", "[10,0,01]", "[,1]", "[1,]", "[1,,2]", "[", "]",
+             "[1]x", "[\u0661]", "[1, 2]", "[-1]", "[00]", "[0,10,100]", "{1}"]
+    for _ in range(3000):
+        texts.append("[" + "".join(rng.choice("0123456789,,0") for _ in range(rng.randrange(8)))
+                     + "]")
+    for text in texts:
+        assert _is_int_array(text) == bool(shape.fullmatch(text)), text

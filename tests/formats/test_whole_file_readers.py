@@ -267,3 +267,25 @@ def test_a_copy_keeps_its_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     path = copy_to(paths("dell-v2.1-server").ptd_logs, tmp_path)
     fast, slow = _both(path, monkeypatch)
     assert fast.event_count == len(slow.events) and fast.errors() == slow.errors()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: sliced from the bytes
+        lambda data: data.replace(b"\n", b"\r\r\n"),  # PTDaemon's CR CR LF
+        lambda data: data.replace(b"Analyzer", b"Analyz\xc3\xa9r", 1),  # not ASCII: lines
+        lambda data: data.replace(b"\n", b"\r", 1),  # a lone CR: the general splitter
+        lambda data: data + b"07-23-2024 15:35:33.000: tail without a line end",
+    ],
+)
+def test_ptd_logs_read_the_same_from_bytes_and_from_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object
+) -> None:
+    source = paths("untether-v4.1-offline").ptd_logs.read_bytes()
+    path = tmp_path / "ptd_logs.txt"
+    path.write_bytes(edit(source))  # type: ignore[operator]
+    fast, slow = _both(path, monkeypatch)
+    assert fast.columns is not None
+    assert fast == slow
+    assert (fast.truncated, fast.issues) == (slow.truncated, slow.issues)
