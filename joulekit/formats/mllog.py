@@ -197,9 +197,9 @@ def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
         if not line:
             continue
         if line.startswith(MLLOG_MARKER):
-            payload = line[9:]
+            at = 9
         elif line.startswith(ENDPTS_MARKER):
-            payload = line[10:]
+            at = 10
         else:
             if first:
                 issues.append(
@@ -212,17 +212,17 @@ def read_detail(path: str | os.PathLike[str]) -> MllogDetail:
             first = False
             continue
         first = False
-        long = _split_long(payload) if len(payload) > _LONG_VALUE else None
+        long = _split_long(line[at:]) if len(line) - at > _LONG_VALUE else None
         if long is not None:
             obj, value_text = long
         else:
             try:
-                obj, end = scan(payload, 0)
+                obj, end = scan(line, at)  # the payload in place: no copy of it
             except (StopIteration, ValueError):
                 end = -1
-            if end != len(payload):  # space around it, or not JSON: as loads takes it
+            if end != len(line):  # space around it, or not JSON: as loads takes it
                 try:
-                    obj = loads(payload)
+                    obj = loads(line[at:])
                 except ValueError as exc:
                     issues.append(FormatIssue(name, number, f"malformed MLLOG record: {exc}"))
                     continue
@@ -324,16 +324,22 @@ def _make_record(obj: Any, number: int) -> MllogRecord | None:
         metadata = {}
     time_ms = obj.get("time_ms", 0.0)
     event_type = obj.get("event_type", "POINT_IN_TIME")
-    return MllogRecord(
-        key,
-        obj.get("value"),
-        time_ms if type(time_ms) is float else float(time_ms) if _is_number(time_ms) else 0.0,
-        event_type if type(event_type) is str else str(event_type),
-        metadata.get("is_error") is True,
-        metadata.get("is_warning") is True,
-        number,
-        metadata,
+    return _new_record(  # what MllogRecord(...) does once it has bound its arguments
+        MllogRecord,
+        (
+            key,
+            obj.get("value"),
+            time_ms if type(time_ms) is float else float(time_ms) if _is_number(time_ms) else 0.0,
+            event_type if type(event_type) is str else str(event_type),
+            metadata.get("is_error") is True,
+            metadata.get("is_warning") is True,
+            number,
+            metadata,
+        ),
     )
+
+
+_new_record = tuple.__new__
 
 
 def _is_number(value: object) -> bool:

@@ -130,6 +130,22 @@ def test_recorded_result_path_cannot_hash_outside(
     assert not any("outside.bin changed" in m for ms in found.values() for m in ms)
 
 
+def test_recorded_names_that_name_no_file_are_no_crash(
+    copy_result: Callable[[Path], Path]
+) -> None:
+    perf = copy_result(DELL_V21_OFFLINE)
+    for name in ("client.json", "server.json"):
+        path = perf / "power" / name
+        doc = json.loads(path.read_text())
+        doc["results"]["run_1/a\u0000b.txt"] = "0" * 40  # a NUL: no path at all
+        doc["results"]["run_1"] = "0" * 40  # a folder
+        path.write_text(json.dumps(doc, indent=4))
+    found = _rules(perf)
+    assert "PWR900" not in found
+    assert not any("a\x00b.txt" in m or "run_1 changed" in m
+                   for ms in found.values() for m in ms)
+
+
 def test_read_input_bytes_refuses_devices_and_growth(tmp_path: Path) -> None:
     with pytest.raises(UnsafeInputError, match="character device"):
         read_input_bytes("/dev/zero")

@@ -73,9 +73,14 @@ class ResultFiles:
         self.perf_dir = perf_dir
         #: SHA-1 of each file hashed so far, by relative path (see :meth:`sha1`)
         self.digests: dict[str, str] = {}
+        self._paths: dict[str, Path] = {}
 
     def path(self, relative: str) -> Path:
-        return self.perf_dir / relative
+        """``perf_dir / relative``, built once per name (the checks ask for about 40)."""
+        found = self._paths.get(relative)
+        if found is None:
+            found = self._paths[relative] = self.perf_dir / relative
+        return found
 
     @cached_property
     def unsafe(self) -> dict[str, Any]:
@@ -205,10 +210,14 @@ class PowerContext:
         self.reference = options.compat == "reference"
         self.figure_problem: str | None = None
         self.files = files if files is not None else ResultFiles(perf_dir)
+        self._paths: dict[str, Path] = {}
 
     # -- paths ---------------------------------------------------------------------
     def path(self, relative: str) -> Path:
-        return self.perf_dir / relative
+        found = self._paths.get(relative)
+        if found is None:
+            found = self._paths[relative] = self.perf_dir / relative
+        return found
 
     def rel(self, path: str | Path) -> str:
         try:

@@ -74,12 +74,13 @@ def check_results_checksum(ctx: PowerContext) -> Iterator[Finding]:
             )
     for relative in sorted(set(_required_session_files(ctx)) | set(recorded)):
         path = ctx.path(relative)
-        if not path.is_file():
-            continue  # required ones are PWR001; recorded extras (ptd_out.txt) are not published
         try:
             inspect_input(path)  # never hash through a link out of the tree or a FIFO
-        except OSError:
-            continue  # PWR120-PWR122 report it
+        except (OSError, ValueError):
+            # missing: required ones are PWR001, and recorded extras (ptd_out.txt) are
+            # not published; a folder, link out, FIFO or oversized file: PWR120-PWR122;
+            # a recorded name with a NUL in it names no file at all
+            continue
         expected = recorded.get(relative)
         if expected is None:
             yield R.RESULTS_CHECKSUM.finding(
