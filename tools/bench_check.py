@@ -73,32 +73,45 @@ def build_tree(root: Path, copies: int) -> int:
     return count
 
 
-def bench_reference(root: Path, script: Path, jobs: int) -> None:
-    """The same results: joulekit in one call, the reference checker once per result."""
+def bench_reference(root: Path, script: Path, jobs: int, repeat: int = 1) -> None:
+    """The same results: joulekit in one call, the reference checker once per result;
+    with ``repeat`` > 1 each is timed that many times, alternating, and the medians are
+    compared (a shared 2-core machine varies by 10-20 % from minute to minute)."""
+    import statistics
     import subprocess
 
     from joulekit.formats.layout import find_power_results
 
     folders = find_power_results(root)
-    start = time.perf_counter()
-    check_path(root, CheckOptions(), jobs=jobs)
-    ours = time.perf_counter() - start
-    start = time.perf_counter()
-    for perf in folders:
-        subprocess.run([sys.executable, str(script), str(perf)], capture_output=True,
-                       cwd=script.parent, check=False)
-    theirs = time.perf_counter() - start
+    check_path(root, CheckOptions(), jobs=jobs)  # the page cache warm for both
+    ours_runs: list[float] = []
+    theirs_runs: list[float] = []
+    command_runs: list[float] = []
     report = root.parent / f"{root.name}-report.json"
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "joulekit", "check", str(root), "--jobs",
-                           str(jobs), "--format", "json", "--output", str(report),
-                           "--no-progress"], capture_output=True, check=False)
-    command = time.perf_counter() - start
-    report.unlink(missing_ok=True)
-    if done.returncode not in (0, 1, 2):  # 1 and 2: the results have errors or warnings
-        print(f"joulekit check failed ({done.returncode}): {done.stderr.decode()[-300:]}")
+    for _round in range(repeat):
+        start = time.perf_counter()
+        check_path(root, CheckOptions(), jobs=jobs)
+        ours_runs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for perf in folders:
+            subprocess.run([sys.executable, str(script), str(perf)], capture_output=True,
+                           cwd=script.parent, check=False)
+        theirs_runs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "joulekit", "check", str(root), "--jobs",
+                               str(jobs), "--format", "json", "--output", str(report),
+                               "--no-progress"], capture_output=True, check=False)
+        command_runs.append(time.perf_counter() - start)
+        report.unlink(missing_ok=True)
+        if done.returncode not in (0, 1, 2):  # 1 and 2: the results have errors or warnings
+            print(f"joulekit check failed ({done.returncode}): {done.stderr.decode()[-300:]}")
+    ours = statistics.median(ours_runs)
+    theirs = statistics.median(theirs_runs)
+    command = statistics.median(command_runs)
+    listed = ", ".join(f"{t:.2f}" for t in ours_runs)
+    runs = f" (median of {repeat}: {listed})" if repeat > 1 else ""
     print(f"results           : {len(folders)}")
-    print(f"joulekit, 1 call  : {ours:.2f} s ({jobs} workers)")
+    print(f"joulekit, 1 call  : {ours:.2f} s ({jobs} workers){runs}")
     print(f"joulekit check    : {command:.2f} s (the command in a fresh process, start-up"
           " included)")
     print(f"reference, each   : {theirs:.2f} s ({theirs * 1000 / len(folders):.0f} ms per result,"
@@ -106,7 +119,9 @@ def bench_reference(root: Path, script: Path, jobs: int) -> None:
     print(f"speed-up          : {theirs / ours:.1f} x ({theirs / command:.1f} x for the command)")
 
 
-def bench_corpus(corpus: Path, jobs: int, distinct: int, script: Path | None) -> int:
+def bench_corpus(
+    corpus: Path, jobs: int, distinct: int, script: Path | None, repeat: int = 1
+) -> int:
     """Whole corpus in one call; with ``--reference``, ``distinct`` different corpus
     results (copied, so no two are byte-identical) against the reference per result."""
     start = time.perf_counter()
@@ -136,7 +151,7 @@ def bench_corpus(corpus: Path, jobs: int, distinct: int, script: Path | None) ->
         for perf in picked:
             relative = perf.relative_to(corpus)
             shutil.copytree(perf, Path(tmp) / relative)
-        bench_reference(Path(tmp), script, jobs)
+        bench_reference(Path(tmp), script, jobs, repeat)
     return 0
 
 
@@ -151,9 +166,11 @@ def main() -> int:
                              "against joulekit on the same results")
     parser.add_argument("--distinct", type=int, default=80,
                         help="with --corpus and --reference: this many distinct results")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --reference: time each side this many times, compare medians")
     args = parser.parse_args()
     if args.corpus is not None:
-        return bench_corpus(args.corpus, args.jobs, args.distinct, args.reference)
+        return bench_corpus(args.corpus, args.jobs, args.distinct, args.reference, args.repeat)
     if not REAL.is_dir():
         print(f"fixtures not found: {REAL}", file=sys.stderr)
         return 3
@@ -163,7 +180,7 @@ def main() -> int:
         report = check_path(tmp, CheckOptions(compat=args.compat), jobs=args.jobs)
         elapsed = time.perf_counter() - start
         if args.reference is not None:
-            bench_reference(Path(tmp), args.reference, args.jobs)
+            bench_reference(Path(tmp), args.reference, args.jobs, args.repeat)
     assert len(report.results) == total
     crashed = sum(1 for r in report.results for f in r.findings if f.rule == "PWR900")
     print(f"results checked : {total} ({args.copies} copies x {total // args.copies} fixtures)")

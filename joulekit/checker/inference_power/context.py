@@ -119,12 +119,15 @@ class ResultFiles:
     def ptd_log(self) -> PtdLog:
         return read_ptd_log(self.path(POWER_PTD_LOGS))
 
-    def sha1(self, relative: str) -> str:
+    def sha1(self, relative: str, path: str | None = None) -> str:
         """The SHA-1 hex digest of one file, hashed once per content (a byte-identical
-        copy's :meth:`rebased` files share it); the caller checked the file may be read."""
+        copy's :meth:`rebased` files share it); the caller checked the file may be read.
+        ``path``: the file's path when the caller has it (``perf_dir`` joined with
+        ``relative``)."""
         digest = self.digests.get(relative)
         if digest is None:
-            with self.path(relative).open("rb") as handle:  # one reused buffer per file
+            target = path if path is not None else self.path(relative)
+            with open(target, "rb") as handle:  # one reused buffer per file
                 digest = self.digests[relative] = hashlib.file_digest(handle, "sha1").hexdigest()
         return digest
 
