@@ -75,10 +75,17 @@ def _root() -> Traversable:
 
 
 def available_rounds() -> list[str]:
-    """Rounds that have a pack folder, oldest first."""
+    """Rounds that have a pack folder, oldest first (a new list each call)."""
+    return list(_pack_folders())
+
+
+@functools.cache
+def _pack_folders() -> tuple[str, ...]:
+    """The package's pack folders, listed once: they are part of the installed package,
+    and the checker asks for them for every result it checks."""
     packs = _root() / "packs"
     names = [p.name for p in packs.iterdir() if p.is_dir() and _ROUND_RE.match(p.name)]
-    return sorted(names, key=round_key)
+    return tuple(sorted(names, key=round_key))
 
 
 @functools.lru_cache(maxsize=32)

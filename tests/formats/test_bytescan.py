@@ -51,6 +51,18 @@ def test_decimals_are_what_float_reads() -> None:
         _same(found, texts)
 
 
+def test_decimals_read_block_after_block() -> None:
+    rng = random.Random(9)
+    count = 2 * _bytescan.BLOCK_FIELDS + 17  # three blocks, the last one short
+    texts = [f"{rng.randrange(10**6)}.{rng.randrange(10**6):06d}" for _ in range(count)]
+    texts[-1] = "7.000000"  # the last block's fields narrower than the first's
+    found = _decimals(texts)
+    assert found is not None
+    _same(found, texts)
+    for bad in ("1e5", "1.5", "x.000000"):  # in the last block only
+        assert _decimals([*texts[:-1], bad]) is None
+
+
 @pytest.mark.parametrize(
     "texts",
     [

@@ -325,3 +325,15 @@ def test_the_long_array_test_accepts_exactly_json_integer_arrays() -> None:
                      + "]")
     for text in texts:
         assert _is_int_array(text) == bool(shape.fullmatch(text)), text
+
+
+@pytest.mark.parametrize("shift", range(-3, 4))
+@pytest.mark.parametrize("bad", [",,", ",01", "x", ",", ""])
+def test_the_long_array_test_sees_across_its_blocks(shift: int, bad: str) -> None:
+    from joulekit.formats.mllog import _BLOCK, _is_int_array
+
+    head = "1" * (_BLOCK + shift)  # the pattern straddles the first block's end
+    text = "[" + head + bad + ("2" if bad not in ("", ",") else "") + ",3]"
+    if bad == ",":
+        text = "[" + head + ",,3]" if shift % 2 else "[" + head + ",3,]"
+    assert _is_int_array(text) is (bad == ""), (shift, bad)
