@@ -12,35 +12,29 @@ none is a byte-identical copy of another) against that reference checker run onc
 result::
 
     .venv/bin/python tools/bench_check.py --corpus /work/corpus --jobs 2 \
-        --reference /tmp/pd-v5.1/compliance/check.py --distinct 80
+        --reference ../shared/reference/power-dev/compliance/check.py --distinct 80 --repeat 3
 
 Byte-identical result folders are checked once (``check_path``), so ``--copies`` trees,
 whose copies are identical, measure the copy path, not the checks. "joulekit check" is
 the same 80 through the command in a fresh process (imports, numpy and the pack
 included), for what a user waits.
 
-Figures, 2026-12-04, this machine (2 cores shared with other sessions), old code
-(94a12a7) and new alternating, medians of 3, 2 workers; ``--reference`` is power-dev's
-compliance/check.py as shared/reference holds it:
+Figures, 2026-12-06, this machine (2 cores shared with other work), 2 workers,
+``--repeat 3`` (ours and the reference alternate; medians compared); ``--reference``
+is power-dev's compliance/check.py as shared/reference holds it:
 
-* load 1.5-1.8: whole corpus (8,485 results) 53.7 s -> 31.3 s (target < 60 s: met);
-  80 distinct results in one call 1.48 s -> 0.74 s against 9.5-10.4 s for the reference
-  per result: 6.4 x -> 14.1 x (target >= 20 x: not met); the command in a fresh process
-  1.43 s -> 1.27 s (about 0.7 s of it is start-up).
-* load 5-7 (other sessions checking the corpus with the reference): corpus 172.7 s ->
-  112.3 s, 80 in one call 4.26 s -> 2.55 s, 4.3 x -> 5.3 x.
-* ``--copies 40`` (200 byte-identical copies of the 5 fixtures, load 1.0, 2 runs each):
-  0.24-0.29 s -> 0.31-0.41 s, slower: numpy (the readers' arrays) is now imported once
-  before the workers start, about 0.1 s that a tree of copies does not win back.
+* whole corpus (8,485 results): 22.7-26.0 s (2026-12-04: 31.3 s; target < 60 s: met);
+* 80 distinct results in one call: 0.45 s (0.42-0.50) against 9.56 s for the reference
+  per result, 21.5 x; in a slower minute 0.52 s against 11.39 s, 22.0 x (2026-12-04:
+  0.74 s, 14.1 x; target >= 20 x: met); the command in a fresh process 0.92-1.10 s
+  (10.3 x: about 0.5 s of it is Python start-up and imports);
+* serial CPU for the same 80 (min of 7): 15 ms -> 8.2 ms per result.
 
-Where the time goes (80 distinct v1.0 results checked serially, CPU per result, load
-about 1.5): before 24 ms (spl.txt 8 ms for the testing and ranging files, ptd_logs.txt
-4 ms, the two detail logs 4.6 ms of which the unread ``loaded_qsl_set`` arrays about
-half, PWR050 hashing 1.8 ms, PWR061-063 1.3 ms, the tree scan 1.1 ms); after about 15 ms
-(spl.txt 5.5 ms, mostly three-channel files with 16 numbers a line, ptd_logs.txt 2 ms,
-detail logs 2.7 ms). What is left is mostly outside the readers: a ``realpath`` for each
-of about 24 file checks and reads per result in formats/safe_files (2-3 ms) and the tree
-scan (1.1 ms).
+Where the 8 ms go now (80 distinct v1.0 results, serial): spl.txt about 2 ms for the
+testing and ranging files (numpy over the bytes, see formats/_bytescan), ptd_logs.txt
+1.5 ms (mostly slicing out 4,500 messages), the two detail logs 1.4 ms (JSON scanning
+of 90 records each), PWR050 hashing 1.3 ms (SHA-1 of about 1 MB and 20 opens), the
+other checks about 1.5 ms.
 """
 
 from __future__ import annotations
