@@ -49,7 +49,6 @@ DEFAULT_SIZE_LIMIT = 512 * MiB
 MAX_SCANNED = 200_000
 
 
-
 class _Confinement:
     """The tree reads are confined to, and the real path of each folder met so far.
 
