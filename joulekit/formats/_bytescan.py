@@ -170,7 +170,7 @@ def _block(
     """:func:`decimals` of some fields; ``padded`` is the codes after ``pad`` zeros (so
     a window of up to ``pad`` bytes before any field's end starts inside the array)."""
     import numpy as np  # see the module notes
-    from numpy.lib.stride_tricks import sliding_window_view
+    from numpy.lib.stride_tricks import sliding_window_view  # numpy: see the module notes
 
     length = end - start
     negative = padded[start + pad] == _MINUS
