@@ -166,8 +166,9 @@ class MllogDetail:
 #: ``json.loads`` of a payload with nothing around its value, without the two Python
 #: frames and the two whitespace matches ``loads`` adds per call (about a third of the
 #: cost of a detail log's 90 short records): the scanner ``json.decoder`` itself uses,
-#: called at offset 0; a payload it does not consume whole goes to ``loads``, which
-#: decodes it (surrounding whitespace) or words the error
+#: called where the payload starts in its line; a payload it does not consume to the
+#: line's end goes to ``loads``, which decodes it (surrounding whitespace) or words the
+#: error
 _SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     cast(Any, json.JSONDecoder())  # the stub types the argument as the scanner itself
 )
