@@ -23,11 +23,13 @@ Figures, 2026-12-06, this machine (2 cores shared with other work), 2 workers,
 ``--repeat 3`` (ours and the reference alternate; medians compared); ``--reference``
 is power-dev's compliance/check.py as shared/reference holds it:
 
-* whole corpus (8,485 results): 22.7-26.0 s (2026-12-04: 31.3 s; target < 60 s: met);
-* 80 distinct results in one call: 0.45 s (0.42-0.50) against 9.56 s for the reference
-  per result, 21.5 x; in a slower minute 0.52 s against 11.39 s, 22.0 x (2026-12-04:
-  0.74 s, 14.1 x; target >= 20 x: met); the command in a fresh process 0.92-1.10 s
-  (10.3 x: about 0.5 s of it is Python start-up and imports);
+* whole corpus (8,485 results): 22.7-36.2 s over three runs (2026-12-04: 31.3 s;
+  target < 60 s: met);
+* 80 distinct results in one call, three runs of ``--repeat 3``: 0.45 s (0.42-0.50)
+  against 9.56 s for the reference per result, 21.5 x; 0.52 s against 11.39 s, 22.0 x;
+  0.46 s against 11.47 s, 25.2 x (2026-12-04: 0.74 s, 14.1 x; target >= 20 x: met);
+  the command in a fresh process 0.91-1.10 s (10.3-12.6 x: about 0.5 s of it is
+  Python start-up and imports);
 * serial CPU for the same 80 (min of 7): 15 ms -> 8.2 ms per result.
 
 Where the 8 ms go now (80 distinct v1.0 results, serial): spl.txt about 2 ms for the
