@@ -75,7 +75,8 @@ def field_table(data: bytes) -> FieldTable | None:
     end = table.copy()
     if b"\r" in data:
         carriage_returns = np.flatnonzero(codes == _CR)
-        if not bool(line_feed[carriage_returns + 1].all()):  # never the last byte: an LF is
+        # + 1 stays inside: the file ends in an LF, so no CR is its last byte
+        if not bool(line_feed[carriage_returns + 1].all()):
             return None
         end[:, -1] -= codes[np.maximum(line_ends - 1, 0)] == _CR
     return FieldTable(codes, start.reshape(rows, width), end)

@@ -270,22 +270,33 @@ def test_a_copy_keeps_its_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize(
-    "edit",
+    ("edit", "from_bytes"),
     [
-        lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: sliced from the bytes
-        lambda data: data.replace(b"\n", b"\r\r\n"),  # PTDaemon's CR CR LF
-        lambda data: data.replace(b"Analyzer", b"Analyz\xc3\xa9r", 1),  # not ASCII: lines
-        lambda data: data.replace(b"\n", b"\r", 1),  # a lone CR: the general splitter
-        lambda data: data + b"07-23-2024 15:35:33.000: tail without a line end",
+        (lambda data: data.replace(b"\n", b"\r\n"), True),  # CRLF: sliced from the bytes
+        (lambda data: data.replace(b"\n", b"\r\r\n"), True),  # PTDaemon's CR CR LF
+        (lambda data: data.replace(b"Analyzer", b"Analyz\xc3\xa9r", 1), False),  # not ASCII
+        (lambda data: data.replace(b"\n", b"\r", 1), False),  # a lone CR: the general splitter
+        (lambda data: data + b"07-23-2024 15:35:33.000: tail without a line end", True),
     ],
 )
 def test_ptd_logs_read_the_same_from_bytes_and_from_lines(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object, from_bytes: bool
 ) -> None:
     source = paths("untether-v4.1-offline").ptd_logs.read_bytes()
     path = tmp_path / "ptd_logs.txt"
     path.write_bytes(edit(source))  # type: ignore[operator]
-    fast, slow = _both(path, monkeypatch)
+    made: list[object] = []
+
+    class Spy(ptd_log._Lines):
+        def __init__(self, *args: object) -> None:
+            made.append(self)
+            super().__init__(*args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ptd_log, "_Lines", Spy)
+        fast = ptd_log.read_ptd_log(path)
+    assert bool(made) is from_bytes  # the path this file must take
+    _fast, slow = _both(path, monkeypatch)
     assert fast.columns is not None
     assert fast == slow
     assert (fast.truncated, fast.issues) == (slow.truncated, slow.issues)
